@@ -1,0 +1,42 @@
+"""The ``course`` command: a thin layer over the package's rooms."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from course_utils import __version__
+from course_utils.book import add_build_parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``course`` command with all subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="course",
+        description="Build the course book and assign, check and grade its exercises.",
+    )
+    parser.add_argument("--version", action="version", version=f"course {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_build_parser(subparsers)
+    try:
+        from course_utils.grading.cli import add_grading_parsers
+    except ImportError:  # pragma: no cover - grading room not installed yet
+        pass
+    else:
+        add_grading_parsers(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``course`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Self-check questions (placeholder until the self-check room lands)."""
