@@ -159,6 +159,14 @@ def test_correlation_table_by_group(simpson: pd.DataFrame) -> None:
     assert result["n"].tolist() == [4, 4]
 
 
+def test_correlation_table_keeps_category_order(stores: pd.DataFrame) -> None:
+    result = sp.correlation_table(stores, ["engagement", "satisfaction"], by="size")
+    assert isinstance(result["size"].dtype, pd.CategoricalDtype)
+    assert list(result["size"].cat.categories) == ["small", "medium", "large"]
+    pivot = result.pivot(index=["x", "y"], columns="size", values="r")
+    assert list(pivot.columns) == ["small", "medium", "large"]
+
+
 def test_correlation_table_needs_two_distinct_columns(simpson: pd.DataFrame) -> None:
     with pytest.raises(sp.ServiceProfitError, match="at least two columns"):
         sp.correlation_table(simpson, ["x"])

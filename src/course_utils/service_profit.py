@@ -142,7 +142,8 @@ def correlation_table(
 ) -> pd.DataFrame:
     """Pearson r for every pair of ``columns``, one row per pair (and per group of ``by``).
 
-    Columns of the result: (``by``,) ``x``, ``y``, ``n``, ``r``.
+    Columns of the result: (``by``,) ``x``, ``y``, ``n``, ``r``; a categorical ``by`` column keeps
+    its categories and their order.
     """
     columns = list(columns)
     if len(columns) < 2:
@@ -157,7 +158,10 @@ def correlation_table(
             r, n = _pearson(part[x], part[y])
             row = {by: name} if by else {}
             rows.append({**row, "x": x, "y": y, "n": n, "r": r})
-    return pd.DataFrame(rows)
+    result = pd.DataFrame(rows, columns=([by] if by else []) + ["x", "y", "n", "r"])
+    if by and isinstance(df[by].dtype, pd.CategoricalDtype):
+        result[by] = result[by].astype(df[by].dtype)  # keep the groups' order (small < large)
+    return result
 
 
 def within_group_correlations(

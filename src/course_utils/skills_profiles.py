@@ -273,7 +273,10 @@ def profile_table(
     broad_level: int = 2,
     min_broad_areas: int = 4,
 ) -> pd.DataFrame:
-    """Per person: tribe, depth, breadth, number of deep areas, deepest area and profile."""
+    """Per person: tribe, depth, breadth, number of deep areas, deepest area and profile.
+
+    ``deepest_area`` is the first area (in :data:`AREAS` order) at the person's highest level.
+    """
     _check_thresholds(deep_level, broad_level, min_broad_areas)
     team = _check_team(team, "profile_table")
     rows = []
@@ -293,6 +296,8 @@ def profile_table(
         )
     table = pd.DataFrame(rows).set_index("person_id")
     table["profile"] = pd.Categorical(table["profile"], categories=list(PROFILES))
+    if isinstance(team["tribe"].dtype, pd.CategoricalDtype):
+        table["tribe"] = pd.Categorical(table["tribe"], categories=team["tribe"].cat.categories)
     return table
 
 

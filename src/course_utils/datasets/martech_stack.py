@@ -112,7 +112,7 @@ and 60 to 120 tools may be asked for):
 1. Each tool gets an owning department (Marketing 42%, Sales 24%, IT 14%, Customer Service 10%,
    HR 5%, Finance 5%) and a category that department plausibly buys (a category that k
    departments buy is drawn with weight 1/sqrt(k)). Categories are drawn with replacement, so
-   several tools can do the same job (duplicates), up to 5 tools per category.
+   several tools can do the same job (duplicates), up to {MAX_PER_CATEGORY} tools per category.
 2. How it was bought depends on the department: IT buys 90% of its tools through IT procurement,
    Marketing only 45% (30% from its own budget, 25% with a company credit card).
 3. IT approved every tool bought through IT procurement, 55% of those paid from a department

@@ -49,7 +49,7 @@ CARD = f"""
 
 **What it is.** A skills self-assessment of a fictional marketing team of {DEFAULT_N_PEOPLE} people in
 three tribes -- brand, digital and CRM -- as described in the chapter's source article. Each person
-rates themself from 0 (no knowledge) to 5 (leading expert) on {len(SKILLS)} skills in {len(AREAS)}
+rates their own level from 0 (no knowledge) to 5 (leading expert) on {len(SKILLS)} skills in {len(AREAS)}
 areas. Nobody in it is real; no team was surveyed.
 
 **Format: long.** One row per person and skill ({DEFAULT_N_PEOPLE} x {len(SKILLS)} =

@@ -34,16 +34,12 @@ def _feedback_html(spec: dict[str, Any]) -> dict[str, str]:
 
 
 def public_data(spec: dict[str, Any]) -> dict[str, Any]:
-    """The key plus the texts the browser reveals (feedback, hints, explanation) as safe HTML."""
+    """The key plus the feedback texts the browser picks from, as safe HTML.
+
+    Option feedback, hints and the explanation are in the markup itself (hidden until used).
+    """
     key = compile_key(spec)
-    texts: dict[str, Any] = {
-        "hints": [inline(h) for h in spec.get("hints", [])],
-        "explanation": inline(spec["explanation"]) if spec.get("explanation") else "",
-        "feedback": _feedback_html(spec),
-    }
-    if spec["type"] in ("single", "multiple"):
-        texts["option_feedback"] = [inline(o["feedback"]) if o.get("feedback") else ""
-                                    for o in spec["options"]]
+    texts: dict[str, Any] = {"feedback": _feedback_html(spec)}
     if spec["type"] == "text":
         texts["wrong_feedback"] = [inline(w["feedback"]) for w in spec.get("wrong_answers", [])]
     key["texts"] = texts
@@ -62,18 +58,18 @@ def _choices(spec: dict[str, Any], ids: dict[str, str]) -> str:
     for i, option in enumerate(spec["options"]):
         oid = f"{ids['base']}-o{i}"
         rows.append(
-            f'<li class="selfcheck-option"><input type="{kind}" id="{oid}" '
+            f'<li class="sc-option"><input type="{kind}" id="{oid}" '
             f'name="{ids["base"]}" value="{i}"> <label for="{oid}">{inline(option["text"])}</label>'
-            f'<div class="selfcheck-option-feedback" id="{oid}-fb" hidden></div></li>')
-    return f'<ul class="selfcheck-options" role="list">{"".join(rows)}</ul>'
+            f'<div class="sc-option-feedback" hidden>{inline(option.get("feedback", ""))}</div></li>')
+    return f'<ul class="sc-options" role="list">{"".join(rows)}</ul>'
 
 
 def _entry(spec: dict[str, Any], ids: dict[str, str]) -> str:
     unit = spec.get("unit")
     mode = ' inputmode="decimal"' if spec["type"] == "numeric" else ""
-    unit_html = f' <span class="selfcheck-unit">{escape(unit)}</span>' if unit else ""
-    return (f'<div class="selfcheck-entry"><label for="{ids["input"]}">Your answer</label> '
-            f'<input type="text" id="{ids["input"]}" class="selfcheck-input" autocomplete="off" '
+    unit_html = f' <span class="sc-unit">{escape(unit)}</span>' if unit else ""
+    return (f'<div class="sc-entry"><label for="{ids["input"]}">Your answer</label> '
+            f'<input type="text" id="{ids["input"]}" class="sc-input" autocomplete="off" '
             f'spellcheck="false"{mode}>{unit_html}</div>')
 
 
@@ -82,12 +78,12 @@ def _ordering(spec: dict[str, Any], ids: dict[str, str], salt: str) -> str:
     for shown, original in enumerate(shown_order(len(spec["items"]), salt)):
         tid = f"{ids['base']}-i{shown}"
         rows.append(
-            f'<li class="selfcheck-item" data-index="{shown}"><span class="selfcheck-item-text" '
+            f'<li class="sc-item" data-index="{shown}"><span class="sc-item-text" '
             f'id="{tid}">{inline(spec["items"][original])}</span> '
-            f'<span class="selfcheck-moves"><button type="button" class="selfcheck-up" '
+            f'<span class="sc-moves"><button type="button" class="sc-up" '
             f'aria-describedby="{tid}">Move up</button> <button type="button" '
-            f'class="selfcheck-down" aria-describedby="{tid}">Move down</button></span></li>')
-    return f'<ol class="selfcheck-order">{"".join(rows)}</ol>'
+            f'class="sc-down" aria-describedby="{tid}">Move down</button></span></li>')
+    return f'<ol class="sc-order">{"".join(rows)}</ol>'
 
 
 def render_html(spec: dict[str, Any]) -> str:
@@ -100,24 +96,28 @@ def render_html(spec: dict[str, Any]) -> str:
         body = _ordering(spec, ids, data["salt"])
     else:
         body = _entry(spec, ids)
-    hint_button = ('<button type="button" class="selfcheck-hint">Show a hint</button>'
+    hint_button = ('<button type="button" class="sc-hint">Show a hint</button>'
                    if spec.get("hints") else "")
+    hints = "".join(f'<p class="sc-hint-text" hidden><strong>Hint {i}:</strong> {inline(h)}</p>'
+                    for i, h in enumerate(spec.get("hints", []), start=1))
+    explanation = (f"<strong>Explanation:</strong> {inline(spec['explanation'])}"
+                   if spec.get("explanation") else "")
     payload = (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
                .replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
     return (
         f'<div class="selfcheck {MARKER}" id="{ids["base"]}" data-selfcheck-id="{escape(spec["id"])}" '
         f'data-selfcheck-version="{data["v"]}">'
-        f'<script type="application/json" class="selfcheck-data">{payload}</script>'
-        f'<fieldset class="selfcheck-fieldset"><legend id="{ids["legend"]}">'
-        f'<span class="selfcheck-badge">Self-check</span> '
-        f'<span class="selfcheck-prompt">{inline(spec["prompt"])}</span></legend>'
-        f'<p class="selfcheck-how">{TYPE_LABELS[spec["type"]]}</p>{body}'
-        f'<div class="selfcheck-actions"><button type="button" class="selfcheck-check">Check</button>'
-        f'{hint_button}<button type="button" class="selfcheck-reveal" hidden>Show answer</button>'
-        f'<button type="button" class="selfcheck-retry" hidden>Try again</button></div>'
-        f'<div class="selfcheck-hints"></div>'
-        f'<div class="selfcheck-feedback" id="{ids["feedback"]}" role="status" aria-live="polite"></div>'
-        f'<div class="selfcheck-explanation" hidden></div>'
-        f'<noscript><p class="selfcheck-noscript">This self-check needs JavaScript.</p></noscript>'
+        f'<script type="application/json" class="sc-data">{payload}</script>'
+        f'<fieldset class="sc-fieldset"><legend id="{ids["legend"]}">'
+        f'<span class="sc-badge">Self-check</span> '
+        f'<span class="sc-prompt">{inline(spec["prompt"])}</span></legend>'
+        f'<p class="sc-how">{TYPE_LABELS[spec["type"]]}</p>{body}'
+        f'<div class="sc-actions"><button type="button" class="sc-check">Check</button>'
+        f'{hint_button}<button type="button" class="sc-reveal" hidden>Show answer</button>'
+        f'<button type="button" class="sc-retry" hidden>Try again</button></div>'
+        f'<div class="sc-hints">{hints}</div>'
+        f'<div class="sc-feedback" id="{ids["feedback"]}" role="status" aria-live="polite"></div>'
+        f'<div class="sc-explanation" hidden>{explanation}</div>'
+        f'<noscript><p class="sc-noscript">This self-check needs JavaScript.</p></noscript>'
         f'</fieldset></div>'
     )

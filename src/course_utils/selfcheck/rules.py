@@ -222,10 +222,18 @@ class Result:
         return {"status": self.status, "detail": dict(self.detail)}
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check_choices(key: dict[str, Any], response: Any) -> Result:
     salt = key["salt"]
     good = [digest(salt, "o", i, "1") == h for i, h in enumerate(key["options"])]
-    chosen = sorted({response} if isinstance(response, int) else set(response or []))
+    if _is_int(response):
+        response = [response]
+    if not isinstance(response, (list, tuple)) or not all(_is_int(i) for i in response):
+        return Result("invalid", {"problem": "choose"})
+    chosen = sorted(set(response))
     if not chosen or any(not (0 <= i < len(good)) for i in chosen):
         return Result("invalid", {"problem": "choose"})
     if key["type"] == "single":
@@ -272,8 +280,8 @@ def _check_text(key: dict[str, Any], response: Any) -> Result:
 
 def _check_ordering(key: dict[str, Any], response: Any) -> Result:
     n = len(key["positions"])
-    order = list(response or [])
-    if sorted(order) != list(range(n)):
+    order = list(response) if isinstance(response, (list, tuple)) else []
+    if not all(_is_int(d) for d in order) or sorted(order) != list(range(n)):
         return Result("invalid", {"problem": "order"})
     placed = sum(1 for p, d in enumerate(order) if digest(key["salt"], "p", p, d) == key["positions"][p])
     return Result("correct" if placed == n else "incorrect", {"placed": placed, "total": n})

@@ -60,6 +60,15 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# YAML 1.2 booleans only: an option "yes" / "No" / "on" stays text instead of becoming true/false.
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag != _BOOL_TAG or first in "tTfF"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
 
 
 def parse_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> Any:
@@ -215,6 +224,22 @@ def _normalise_options(data: dict[str, Any], *, file: str | None, qid: str | Non
     data["options"] = converted
 
 
+def _text_scalars(data: dict[str, Any]) -> None:
+    """Numbers written where text belongs (``items: [1990, 2000]``) become text."""
+    def text(value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+    for key in ("answers", "items"):
+        if isinstance(data.get(key), list):
+            data[key] = [text(v) for v in data[key]]
+    for option in data.get("options") or []:
+        if isinstance(option, dict) and "text" in option:
+            option["text"] = text(option["text"])
+    for wrong in data.get("wrong_answers") or []:
+        if isinstance(wrong, dict) and "answer" in wrong:
+            wrong["answer"] = text(wrong["answer"])
+
+
 def validate(data: Any, *, file: str | None = None, line: int | None = None) -> dict[str, Any]:
     """Validate one question (schema + semantic checks) and return it as a plain dict.
 
@@ -247,6 +272,7 @@ def validate(data: Any, *, file: str | None = None, line: int | None = None) -> 
         _coerce_numeric_answer(work, file=file, qid=qid)
     if qtype in ("single", "multiple"):
         _normalise_options(work, file=file, qid=qid)
+    _text_scalars(work)
     errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(work),
                     key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
     if errors:
