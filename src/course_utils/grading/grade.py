@@ -1,0 +1,50 @@
+"""``course grade DIST SUBMISSIONS --out GRADES``: grade a folder of submissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from course_utils.grading.assign import load_bundles
+from course_utils.grading.batch import GradingJob, grade_notebooks
+from course_utils.grading.reports import gradebook_frame, summary_frame, write_reports
+from course_utils.grading.sandbox import Limits
+from course_utils.grading.submissions import find_submissions, read_submission
+
+__all__ = ["GradeOutcome", "grade"]
+
+
+@dataclass
+class GradeOutcome:
+    """The tables written by :func:`grade`."""
+
+    results: pd.DataFrame
+    gradebook: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def grade(
+    dist: Path,
+    submissions: Path,
+    out: Path,
+    *,
+    workers: int,
+    limits: Limits | None = None,
+    progress: bool = True,
+) -> GradeOutcome:
+    """Grade every file under ``submissions`` against the bundles in ``dist``; write to ``out``."""
+    bundles = load_bundles(dist)
+    if not submissions.is_dir():
+        raise FileNotFoundError(f"{submissions}: no such folder of submissions")
+    exercises = {name: exercise for name, (exercise, _) in bundles.items()}
+    names = sorted(exercises)
+    jobs = []
+    for path in find_submissions(submissions):
+        sub = read_submission(path, submissions, names)
+        jobs.append(GradingJob(sub, exercises.get(sub.exercise or "")))
+    deny = [dist, submissions, out, *(folder for _, folder in bundles.values())]
+    results = grade_notebooks(jobs, workers=workers, limits=limits or Limits(), deny=deny, progress=progress)
+    frame = write_reports(results, exercises, out)
+    return GradeOutcome(frame, gradebook_frame(frame, exercises), summary_frame(frame))
