@@ -17,6 +17,7 @@ extensions = ["myst_nb", "course_utils.selfcheck.sphinx_ext"]
 nb_execution_mode = "off"
 exclude_patterns = ["_build"]
 html_theme = "basic"
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 """
 
 GOOD_PAGE = """\
@@ -58,7 +59,7 @@ def make_project(root: Path, pages: dict[str, str]) -> Path:
 
 
 def sphinx(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", str(root),
+    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q", str(root),
                            str(root / "_build")], capture_output=True, text=True, timeout=120)
 
 
