@@ -86,7 +86,7 @@ def page(browser, console: ConsoleLog):
     page.set_default_timeout(10_000)
     page.on("console", lambda m: console.add(f"console.{m.type}: {m.text} {m.location.get('url', '')}")
             if m.type == "error" else None)
-    page.on("pageerror", lambda e: console.add(f"page error: {e}"))
+    page.on("pageerror", lambda e: console.add(f"page error: {e} {e.stack or ''}".replace("\n", " ")))
     page.on("requestfailed", lambda r: console.add(f"request failed: {r.url}"))
     page.on("response", lambda r: console.add(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     yield page

@@ -10,6 +10,7 @@ import pytest
 from course_utils.selfcheck import rules
 from course_utils.selfcheck.spec import validate
 from course_utils.selfcheck.widget import to_answer, to_response
+
 from .cases import CASES, SPECS, case_id
 
 

@@ -168,3 +168,14 @@ def test_duplicate_id_across_pages_fails(tmp_path):
     lines = warnings_of(result)
     assert result.returncode != 0
     assert len(lines) == 1 and "self-check 'same-id': duplicate id (already used at" in lines[0], lines
+
+
+def test_duplicate_id_between_a_page_and_a_notebook_output_fails(tmp_path):
+    root = make_project(tmp_path, {
+        "page.md": "# P\n\n```{selfcheck}\nid: nb-q\ntype: text\nprompt: p\nanswers: [x]\n```\n",
+        "nb.ipynb": notebook_with_output({"id": "nb-q", "type": "text", "prompt": "p", "answers": ["a"]}),
+    })
+    result = sphinx(root)
+    lines = warnings_of(result)
+    assert result.returncode != 0
+    assert len(lines) == 1 and "self-check 'nb-q': duplicate id (already used at" in lines[0], lines

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from course_utils.grading.harness import TestStatement, compile_test_cell, test_cell_code
+from course_utils.grading.harness import TestStatement, compile_test_cell, wrapped_test_cell
 from course_utils.grading.model import TEST, Exercise
 from course_utils.grading.rebuild import RebuiltNotebook, rebuild
 from course_utils.grading.runner import PlannedCell, run_notebook
@@ -45,7 +45,7 @@ def plan_cells(rebuilt: RebuiltNotebook, statements: dict[str, list[TestStatemen
             continue
         if spec.role == TEST:
             assert spec.question is not None
-            code = test_cell_code(token, spec.question, statements[spec.question])
+            code = wrapped_test_cell(token, spec.question, statements[spec.question])
             planned.append(PlannedCell(spec.cell_id, code, store_history=False))
         else:
             planned.append(PlannedCell(spec.cell_id, cell.code))

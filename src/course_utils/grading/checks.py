@@ -405,9 +405,10 @@ def _assert_compare(left, op: str, right, text: str) -> None:
     """``assert left <op> right`` with type-checked operands."""
     message = f"assertion failed: {text}"
     if op in ("==", "!="):
-        equal = _mismatch(left, right, "value", 1e-6, 1e-9, False) is None
-        if equal != (op == "=="):
-            raise CheckFailure(message)
+        problem = _mismatch(left, right, "", 1e-6, 1e-9, False)
+        if (problem is None) != (op == "=="):
+            detail = f" ({problem.lstrip(': ')})" if problem else ""
+            raise CheckFailure(message + detail)
         return
     if op in ("is", "is not"):
         if (left is right) != (op == "is"):

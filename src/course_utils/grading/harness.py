@@ -28,11 +28,11 @@ __all__ = [
     "compile_test_cell",
     "expected_builtins",
     "parse_result",
-    "test_cell_code",
+    "wrapped_test_cell",
 ]
 
 RESULT_MIME = "application/vnd.course-utils.test-result+json"
-TAMPER_PREFIX = "course-grade:"
+TAMPER_PREFIX = "course-grade: tampered:"
 
 # Built-ins that the kernel legitimately replaces while running (ipykernel forwards input()).
 _REPLACED_BY_KERNEL = {"input", "breakpoint", "help", "exit", "quit", "open", "print"}
@@ -42,6 +42,8 @@ _HELPERS = set(checks.__all__)
 @dataclass(frozen=True)
 class TestStatement:
     """One top-level statement of a test cell: public or hidden, as written and as sent."""
+
+    __test__ = False  # not a pytest test class
 
     kind: str  # "public" | "hidden"
     text: str  # as the instructor wrote it (public ones are shown in feedback)
@@ -96,7 +98,7 @@ def expected_builtins() -> list[list[str]]:
 _FUNCTION_NAME = re.compile(r"^def run_tests\(", re.MULTILINE)
 
 
-def test_cell_code(token: str, question: str, statements: list[TestStatement]) -> str:
+def wrapped_test_cell(token: str, question: str, statements: list[TestStatement]) -> str:
     """The code sent to the kernel in place of test cell ``question``."""
     function = f"__course_run_{token}"
     harness = _FUNCTION_NAME.sub(f"def {function}(", _KERNEL_SOURCE, count=1)

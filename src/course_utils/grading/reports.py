@@ -142,7 +142,7 @@ def _feedback_text(rows: list[QuestionResult]) -> str:
             lines.append("")
             for test in r.public_tests:
                 text = " ".join(test.text.split())
-                verdict = "passed" if test.status == "passed" else test.status.replace("_", " ")
+                verdict = _VERDICTS.get(test.status, test.status.replace("_", " "))
                 detail = f": {_md(test.message)}" if test.message else ""
                 lines.append(f"- {verdict}: `{_md(text)}`{detail}")
             lines.append("")
@@ -155,6 +155,9 @@ def _feedback_text(rows: list[QuestionResult]) -> str:
         elif r.message:
             lines.append(f"Notes: {_md(r.message)}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+_VERDICTS = {"error": "raised an error", "interrupted": "was interrupted"}
 
 
 def _md(text: str) -> str:

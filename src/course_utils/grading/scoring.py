@@ -141,7 +141,8 @@ def _score_question(sub, rebuilt, run, question: Question, statements, token) ->
         elif cell_run.status == "timeout":
             parts.append(f"answer cell '{cell_id}' was interrupted after the per-cell time limit")
     for cell_run in runs:
-        parts.extend(f"blocked: {line}" for line in cell_run.blocked[:3])
+        said = " ".join(parts)
+        parts.extend(f"blocked: {line}" for line in cell_run.blocked[:3] if line.split(": ", 1)[-1] not in said)
         if cell_run.dropped_chars:
             parts.append(f"output truncated ({cell_run.dropped_chars:,} characters dropped)")
     tampered = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -105,6 +106,11 @@ def schema() -> dict[str, Any]:
     """The JSON schema of one question (``schema.json`` in this package)."""
     text = resources.files("course_utils.selfcheck").joinpath("schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
 
 
 def _line_of(data: Any, path: Iterable[Any]) -> int | None:
@@ -273,7 +279,7 @@ def validate(data: Any, *, file: str | None = None, line: int | None = None) -> 
     if qtype in ("single", "multiple"):
         _normalise_options(work, file=file, qid=qid)
     _text_scalars(work)
-    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(work),
+    errors = sorted(_validator().iter_errors(work),
                     key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
     if errors:
         error = errors[0]
@@ -340,6 +346,16 @@ def load_bank(path: str | Path, *, display: str | None = None) -> dict[str, dict
     """
     path = Path(path)
     name = display or str(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SelfCheckError(f"cannot read the question bank: {exc.strerror or exc}", file=name) from None
+    return copy.deepcopy(_load_bank(path.resolve(), name, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=64)
+def _load_bank(path: Path, name: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
+    """Read and validate a bank once per version of the file (pages often use several of its ids)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -6,6 +6,7 @@ builds with ``-W``, so the build stops.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +84,43 @@ class SelfCheckDirective(SphinxDirective):
         except SelfCheckError as error:
             _warn(error, fallback)
             return []
-        ids: dict[str, tuple[str, str]] = self.env.selfcheck_ids  # type: ignore[attr-defined]
-        if spec["id"] in ids and ids[spec["id"]][0] != self.env.docname + f"#{self.lineno}":
-            _warn(SelfCheckError(f"duplicate id (already used at {ids[spec['id']][1]})",
-                                 file=self._relative(page), line=self.lineno, qid=spec["id"]),
-                  fallback)
+        if not _register(self.env, spec["id"], f"{self.env.docname}#{self.lineno}", fallback):
             return []
-        ids[spec["id"]] = (self.env.docname + f"#{self.lineno}", fallback)
-        return [nodes.raw("", render_html(spec), format="html")]
+        node = nodes.raw("", render_html(spec), format="html")
+        node["selfcheck_directive"] = True
+        return [node]
+
+
+def _register(env: BuildEnvironment, qid: str, where: str, location: str) -> bool:
+    """Remember where question ``qid`` is shown; warn and return False if it is shown elsewhere."""
+    ids: dict[str, tuple[str, str]] = env.selfcheck_ids  # type: ignore[attr-defined]
+    if qid in ids and ids[qid][0] != where:
+        logger.warning(f"self-check '{qid}': duplicate id (already used at {ids[qid][1]})",
+                       location=location, type="selfcheck", subtype="spec")
+        return False
+    ids[qid] = (where, location)
+    return True
+
+
+_RENDERED_ID = re.compile(r'data-selfcheck-id="([^"]+)"')
+
+
+def _notebook_output_ids(app: Sphinx, doctree: nodes.document) -> None:
+    """Self-checks shown by ``show()`` in notebook outputs count towards the unique ids too."""
+    env = app.env
+    page = env.doc2path(env.docname)
+    try:
+        page = Path(page).resolve().relative_to(Path(env.srcdir).resolve()).as_posix()
+    except ValueError:
+        page = str(page)
+    seen: set[str] = set()
+    for node in doctree.findall(nodes.raw):
+        if node.get("selfcheck_directive") or MARKER not in node.astext():
+            continue
+        for qid in _RENDERED_ID.findall(node.astext()):
+            if qid not in seen:  # one output may carry the same HTML for several mime types
+                seen.add(qid)
+                _register(env, qid, f"{env.docname}#output", f"{page} (notebook output)")
 
 
 def _init_env(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
@@ -105,13 +135,8 @@ def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
 
 
 def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    ids = env.selfcheck_ids  # type: ignore[attr-defined]
     for qid, (where, location) in getattr(other, "selfcheck_ids", {}).items():
-        if qid in ids and ids[qid][0] != where:
-            logger.warning(f"self-check '{qid}': duplicate id (already used at {ids[qid][1]})",
-                           location=location, type="selfcheck", subtype="spec")
-            continue
-        ids[qid] = (where, location)
+        _register(env, qid, where, location)
 
 
 def _add_static_path(app: Sphinx, config: Config) -> None:
@@ -132,6 +157,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _add_static_path)
     app.connect("env-before-read-docs", _init_env)
     app.connect("env-purge-doc", _purge)
+    app.connect("doctree-read", _notebook_output_ids)
     app.connect("env-merge-info", _merge)
     app.connect("html-page-context", _add_assets)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,

@@ -1,4 +1,4 @@
-/* course_utils self-checks (book + anywidget); rules as in rules.py */
+/* course_utils self-checks (book + anywidget); rules = rules.py */
 (() => {
 "use strict";
 const G = globalThis;
@@ -96,7 +96,7 @@ function store(q, value) {
     if (value) ls.setItem(name, JSON.stringify(value)); else ls.removeItem(name);
   } catch (e) { return null; }
 }
-const PROBLEMS = { empty: "Type an answer first.", nan: "Type a number, such as 0.75 or 3/4.", percent: "Type the number without %." };
+const PROBLEMS = { empty: "Type an answer first.", nan: "Type a number like 0.75 or 3/4.", percent: "Type the number without %." };
 const all = [];
 
 function init(root, hooks = {}) {
@@ -225,7 +225,7 @@ function render({ model, el }) {
   el.innerHTML = model.get("html");
   init(el.firstChild, { alone: true, onCheck: r => { model.set("response", r); model.save_changes(); } });
 }
-G.courseSelfcheck = { check, digest, unseal, init, initPage, render, questions: all };
+G.courseSelfcheck = { check, digest, init, initPage, render };
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initPage);
 else initPage();
 })();

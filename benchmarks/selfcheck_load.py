@@ -1,0 +1,122 @@
+"""Page-load cost of the self-checks: a chapter page with its self-checks vs the same page without.
+
+A script, not a test. It serves a built book on 127.0.0.1, writes a copy of the page with every
+self-check (and the self-check JS/CSS tags) removed next to the original, then loads both pages
+``--runs`` times (default 5, alternating, each in a fresh browser context) in headless Debian
+chromium and prints the median time to the load event, the difference, and the JS + CSS size.
+
+    .venv/bin/python benchmarks/selfcheck_load.py [--html _build/html] [--page book/02-cio-and-cmo/index.html]
+
+Without ``--html`` the book is built first into a temporary folder. Targets: the self-checks add
+<= 50 ms; the load event comes <= 300 ms after navigation starts; JS + CSS <= 15 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import statistics
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from course_utils.book import build_book
+from course_utils.selfcheck.render import MARKER
+from course_utils.selfcheck.sphinx_ext import CSS_FILE, JS_FILE, STATIC_DIR
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+TARGET_ADDED_MS = 50.0
+TARGET_LOAD_MS = 300.0
+TARGET_BYTES = 15_000
+NAVIGATION = "() => { const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime; }"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def strip_selfchecks(html: str) -> str:
+    """The page without its self-checks, their summary and the self-check JS/CSS tags."""
+    html = re.sub(r'<div class="selfcheck [^"]*".*?</fieldset></div>', "", html, flags=re.S)
+    html = re.sub(rf'<(?:script|link)[^>]*(?:{re.escape(JS_FILE)}|{re.escape(CSS_FILE)})[^>]*>(?:</script>)?',
+                  "", html)
+    if MARKER in html:
+        raise SystemExit("could not remove every self-check from the page")
+    return html
+
+
+def measure(html_dir: Path, page: str, runs: int) -> dict[str, list[float]]:
+    """Median-ready load times (ms) of the page with and without self-checks."""
+    from playwright.sync_api import sync_playwright
+
+    original = html_dir / page
+    text = original.read_text(encoding="utf-8")
+    if MARKER not in text:
+        raise SystemExit(f"{page} has no self-checks; choose another --page")
+    bare = original.with_name(original.stem + "-without-selfchecks.html")
+    bare.write_text(strip_selfchecks(text), encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_QuietHandler, directory=str(html_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    urls = {"with": base + page, "without": base + bare.relative_to(html_dir).as_posix()}
+    times: dict[str, list[float]] = {"with": [], "without": []}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            for run in range(runs + 1):  # the first round warms the server and the disk cache
+                for name, url in urls.items():
+                    context = browser.new_context()
+                    tab = context.new_page()
+                    tab.goto(url, wait_until="load")
+                    if run:
+                        times[name].append(tab.evaluate(NAVIGATION))
+                    context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        bare.unlink()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--html", type=Path, help="a built book's html folder (default: build one)")
+    parser.add_argument("--page", default="book/02-cio-and-cmo/index.html",
+                        help="page with self-checks, relative to the html folder")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr)
+        return 2
+    size = sum((STATIC_DIR / name).stat().st_size for name in (JS_FILE, CSS_FILE))
+    print(f"JS + CSS: {size} bytes ({JS_FILE} {(STATIC_DIR / JS_FILE).stat().st_size}, "
+          f"{CSS_FILE} {(STATIC_DIR / CSS_FILE).stat().st_size}); target <= {TARGET_BYTES}")
+    with tempfile.TemporaryDirectory(prefix="selfcheck-bench-") as tmp:
+        html_dir = args.html
+        if html_dir is None:
+            print("building the book ...", flush=True)
+            html_dir = build_book(REPO_ROOT, Path(tmp), quiet=True).parent
+        times = measure(html_dir.resolve(), args.page, args.runs)
+    with_ms, without_ms = statistics.median(times["with"]), statistics.median(times["without"])
+    added = with_ms - without_ms
+    print(f"page: {args.page} ({sum(1 for _ in times['with'])} runs each)")
+    print(f"load event, with self-checks:    median {with_ms:6.1f} ms  {[round(t) for t in times['with']]}")
+    print(f"load event, without self-checks: median {without_ms:6.1f} ms  {[round(t) for t in times['without']]}")
+    print(f"added by the self-checks: {added:+.1f} ms (target <= {TARGET_ADDED_MS:.0f} ms); "
+          f"load <= {TARGET_LOAD_MS:.0f} ms: {'yes' if with_ms <= TARGET_LOAD_MS else 'NO'}")
+    ok = added <= TARGET_ADDED_MS and with_ms <= TARGET_LOAD_MS and size <= TARGET_BYTES
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

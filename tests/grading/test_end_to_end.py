@@ -1,0 +1,81 @@
+"""End to end through the ``course`` command: assign, hand in generated submissions, grade twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from .notebooks import solved, with_answer
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading-end-to-end")]
+
+COURSE = [sys.executable, "-m", "course_utils.cli"]
+
+
+def _course(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*COURSE, *args], capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def graded_twice(tmp_path_factory: pytest.TempPathFactory, source_nb_path: Path):
+    root = tmp_path_factory.mktemp("e2e")
+    assigned = _course("assign", str(source_nb_path), "--out", str(root / "dist"))
+    assert assigned.returncode == 0, assigned.stderr
+    student = nbformat.read(root / "dist" / "student" / "tiny.ipynb", as_version=4)
+    subs = root / "submissions"
+    (subs / "alice").mkdir(parents=True)
+    nbformat.write(solved(student), subs / "alice" / "tiny.ipynb")
+    (subs / "bob").mkdir()
+    nbformat.write(student, subs / "bob" / "homework.ipynb")
+    wrong = with_answer(solved(student), "q2-by-region", 'by_region = sales.groupby("region")["units"].mean()')
+    nbformat.write(wrong, subs / "carol_tiny.ipynb")
+    runs = []
+    for name in ("first", "second"):
+        done = _course("grade", str(root / "dist"), str(subs), "--out", str(root / name), "--jobs", "2")
+        runs.append((done, root / name))
+    return runs
+
+
+@pytest.fixture(scope="module")
+def source_nb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from .notebooks import tiny_source
+
+    path = tmp_path_factory.mktemp("e2e-source") / "tiny.ipynb"
+    nbformat.write(tiny_source(), path)
+    return path
+
+
+def test_grade_succeeds_with_progress_and_summary(graded_twice) -> None:
+    done, out = graded_twice[0]
+    assert done.returncode == 0, done.stderr
+    assert "grading: 100%" in done.stderr  # tqdm progress bar
+    assert "mean_points" in done.stdout and "course grade: 3 files, 3 students" in done.stdout
+    assert (out / "feedback" / "alice" / "tiny.md").is_file()
+
+
+def test_results_and_gradebook(graded_twice) -> None:
+    _, out = graded_twice[0]
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns)[:8] == [
+        "student", "exercise", "question", "points", "max_points", "status", "runtime_s", "message",
+    ]
+    totals = results.groupby("student")["points"].sum().to_dict()
+    assert totals == {"alice": 5, "bob": 0, "carol": 3}
+    carol = results[(results["student"] == "carol") & (results["question"] == "q2-by-region")].iloc[0]
+    assert carol["status"] == "failed" and "hidden tests: 2 of 2 failed" in carol["message"]
+    book = pd.read_csv(out / "gradebook.csv").set_index("student")
+    assert book["total"].to_dict() == {"alice": 5, "bob": 0, "carol": 3}
+
+
+def test_same_folder_graded_twice_gives_the_same_grades(graded_twice) -> None:
+    (_, first), (_, second) = graded_twice
+    columns = ["student", "exercise", "question", "points", "max_points", "status", "message", "file"]
+    a = pd.read_csv(first / "results.csv")[columns]
+    b = pd.read_csv(second / "results.csv")[columns]
+    pd.testing.assert_frame_equal(a, b)
+    assert (first / "gradebook.csv").read_text() == (second / "gradebook.csv").read_text()
