@@ -48,6 +48,8 @@ def test_gradebook_takes_the_best_file_and_adds_a_total(exercise) -> None:
     assert book.loc["alice"].tolist() == [1.0, 2.0, 0.0, 3.0]
     assert book.loc["bob", "total"] == 1.0
     assert book.loc["zed", "total"] == 0.0
+    other = frame[frame["student"] == "zed"]
+    assert list(gradebook_frame(other, {"tiny": exercise}).columns) == ["student", "total"]
 
 
 def test_summary_counts_statuses(exercise) -> None:

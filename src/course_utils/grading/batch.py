@@ -9,6 +9,7 @@ with a status; the batch always finishes.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import traceback
 from collections.abc import Callable
@@ -18,14 +19,17 @@ from pathlib import Path
 from tqdm import tqdm
 
 from course_utils.grading.harness import TestStatement, compile_test_cell, wrapped_test_cell
-from course_utils.grading.model import TEST, Exercise
+from course_utils.grading.model import LOCKED, TEST, Exercise
 from course_utils.grading.rebuild import RebuiltNotebook, rebuild
 from course_utils.grading.runner import PlannedCell, run_notebook
-from course_utils.grading.sandbox import Limits, SandboxFactory
+from course_utils.grading.sandbox import Limits, SandboxFactory, template_environment
 from course_utils.grading.scoring import QuestionResult, refused_results, score_run
 from course_utils.grading.submissions import Submission
+from course_utils.grading.zygote import Zygote, preload_modules
 
 __all__ = ["GradingJob", "grade_notebooks", "plan_cells"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,14 +72,37 @@ def grade_notebooks(
     limits: Limits,
     deny: list[Path],
     progress: bool = True,
+    preload: bool = True,
     on_result: Callable[[list[QuestionResult]], None] | None = None,
 ) -> list[QuestionResult]:
-    """Grade every job with at most ``workers`` kernels at a time; return all result rows."""
-    return asyncio.run(_grade_all(jobs, workers, limits, deny, progress, on_result))
+    """Grade every job with at most ``workers`` kernels at a time; return all result rows.
+
+    With ``preload`` each kernel is forked from a template process that has already imported
+    IPython and the modules the exercises' locked cells import (see :mod:`~.zygote`).
+    """
+    return asyncio.run(_grade_all(jobs, workers, limits, deny, progress, preload, on_result))
 
 
-async def _grade_all(jobs, workers, limits, deny, progress, on_result) -> list[QuestionResult]:
+async def _start_template(jobs: list[GradingJob]) -> Zygote | None:
+    sources = {
+        cell.source
+        for job in jobs
+        if job.exercise is not None
+        for cell in job.exercise.cells
+        if cell.role == LOCKED and cell.cell_type == "code"
+    }
+    zygote = Zygote(preload_modules(sorted(sources)), template_environment())
+    started = await asyncio.get_running_loop().run_in_executor(None, zygote.start)
+    if not started:
+        log.warning("course grade: kernels start from scratch: the kernel template failed (%s)", zygote.error)
+        zygote.close()
+        return None
+    return zygote
+
+
+async def _grade_all(jobs, workers, limits, deny, progress, preload, on_result) -> list[QuestionResult]:
     factory = SandboxFactory(deny=deny)
+    zygote = await _start_template(jobs) if preload and any(j.exercise for j in jobs) else None
     compiled: dict[str, dict[str, list[TestStatement]]] = {}
     for job in jobs:
         if job.exercise is not None and job.exercise.name not in compiled:
@@ -89,7 +116,7 @@ async def _grade_all(jobs, workers, limits, deny, progress, on_result) -> list[Q
     async def one(job: GradingJob) -> None:
         slot = await slots.get()
         try:
-            rows = await _grade_one(job, compiled, factory, slot, limits)
+            rows = await _grade_one(job, compiled, factory, slot, limits, zygote)
         except Exception as exc:  # a grader bug must not stop the batch
             rows = _grader_error(job, exc)
         finally:
@@ -103,11 +130,13 @@ async def _grade_all(jobs, workers, limits, deny, progress, on_result) -> list[Q
         await asyncio.gather(*(one(job) for job in jobs))
     finally:
         bar.close()
+        if zygote is not None:
+            zygote.close()
         factory.close()
     return results
 
 
-async def _grade_one(job: GradingJob, compiled, factory: SandboxFactory, slot: int, limits: Limits):
+async def _grade_one(job: GradingJob, compiled, factory: SandboxFactory, slot: int, limits: Limits, zygote):
     sub, exercise = job.submission, job.exercise
     if sub.status is not None or exercise is None or sub.notebook is None:
         return refused_results(sub, exercise)
@@ -117,7 +146,7 @@ async def _grade_one(job: GradingJob, compiled, factory: SandboxFactory, slot: i
     planned = plan_cells(rebuilt, statements, token)
     sandbox = factory.create(slot)
     try:
-        run = await run_notebook(planned, sandbox, limits)
+        run = await run_notebook(planned, sandbox, limits, zygote)
     finally:
         sandbox.remove()
     return score_run(sub, rebuilt, run, statements, token)

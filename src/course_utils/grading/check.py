@@ -32,7 +32,12 @@ class CheckOutcome:
 
 
 def check_sources(
-    paths: list[Path], *, workers: int, limits: Limits | None = None, progress: bool = True
+    paths: list[Path],
+    *,
+    workers: int,
+    limits: Limits | None = None,
+    progress: bool = True,
+    preload: bool = True,
 ) -> CheckOutcome:
     """Grade each source and its student version; report questions that misbehave."""
     exercises = [load_exercise(path) for path in find_sources(paths)]
@@ -48,7 +53,9 @@ def check_sources(
             )
             jobs.append(GradingJob(sub, exercise))
     deny = sorted({e.path.resolve().parent for e in exercises})
-    results = grade_notebooks(jobs, workers=workers, limits=limits or Limits(), deny=deny, progress=progress)
+    results = grade_notebooks(
+        jobs, workers=workers, limits=limits or Limits(), deny=deny, progress=progress, preload=preload
+    )
     found = {(r.exercise, r.question, r.student): r for r in results}
     rows, problems = [], []
     for exercise in exercises:
@@ -78,7 +85,7 @@ def _rows(exercise: Exercise, found: dict, problems: list[str]) -> list[dict]:
             {
                 "exercise": exercise.name,
                 "question": question.id,
-                "points": question.points,
+                "points": f"{question.points:g}",
                 "solution": f"{solution.points:g} ({solution.status})",
                 "blank": f"{blank.points:g} ({blank.status})",
                 "check": verdict,

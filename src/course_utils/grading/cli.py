@@ -77,6 +77,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="output characters kept per cell (default: %(default)s)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="start every kernel from scratch instead of forking it from a template process "
+        "that has IPython and the exercises' imports loaded (slower, same grades)",
+    )
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -106,7 +112,11 @@ def _check(args: argparse.Namespace) -> int:
 
     try:
         outcome = check_sources(
-            args.sources, workers=args.jobs, limits=_limits(args), progress=not args.no_progress
+            args.sources,
+            workers=args.jobs,
+            limits=_limits(args),
+            progress=not args.no_progress,
+            preload=not args.no_preload,
         )
     except ExerciseError as exc:
         print(f"course check: error: {exc}", file=sys.stderr)
@@ -131,10 +141,14 @@ def _grade(args: argparse.Namespace) -> int:
             workers=args.jobs,
             limits=_limits(args),
             progress=not args.no_progress,
+            preload=not args.no_preload,
         )
     except (ExerciseError, FileNotFoundError) as exc:
         print(f"course grade: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"course grade: interrupted; results so far are in {args.out}/", file=sys.stderr)
+        return 130
     print(_table(outcome.summary))
     print(
         f"course grade: {outcome.results['file'].nunique()} files, {len(outcome.gradebook)} students; "

@@ -11,6 +11,7 @@ from course_utils.grading.assign import load_bundles
 from course_utils.grading.batch import GradingJob, grade_notebooks
 from course_utils.grading.reports import gradebook_frame, summary_frame, write_reports
 from course_utils.grading.sandbox import Limits
+from course_utils.grading.scoring import QuestionResult
 from course_utils.grading.submissions import find_submissions, read_submission
 
 __all__ = ["GradeOutcome", "grade"]
@@ -33,8 +34,12 @@ def grade(
     workers: int,
     limits: Limits | None = None,
     progress: bool = True,
+    preload: bool = True,
 ) -> GradeOutcome:
-    """Grade every file under ``submissions`` against the bundles in ``dist``; write to ``out``."""
+    """Grade every file under ``submissions`` against the bundles in ``dist``; write to ``out``.
+
+    Interrupted (Ctrl-C), it still writes the results of the files graded so far.
+    """
     bundles = load_bundles(dist)
     if not submissions.is_dir():
         raise FileNotFoundError(f"{submissions}: no such folder of submissions")
@@ -45,6 +50,19 @@ def grade(
         sub = read_submission(path, submissions, names)
         jobs.append(GradingJob(sub, exercises.get(sub.exercise or "")))
     deny = [dist, submissions, out, *(folder for _, folder in bundles.values())]
-    results = grade_notebooks(jobs, workers=workers, limits=limits or Limits(), deny=deny, progress=progress)
+    gathered: list[QuestionResult] = []
+    try:
+        results = grade_notebooks(
+            jobs,
+            workers=workers,
+            limits=limits or Limits(),
+            deny=deny,
+            progress=progress,
+            preload=preload,
+            on_result=gathered.extend,
+        )
+    except KeyboardInterrupt:  # keep what was graded so far
+        write_reports(gathered, exercises, out)
+        raise
     frame = write_reports(results, exercises, out)
     return GradeOutcome(frame, gradebook_frame(frame, exercises), summary_frame(frame))

@@ -50,9 +50,13 @@ def results_frame(results: list[QuestionResult], exercises: dict[str, Exercise])
 
 
 def gradebook_frame(results: pd.DataFrame, exercises: dict[str, Exercise]) -> pd.DataFrame:
-    """Student × question points, plus ``total`` (best file per student and exercise)."""
-    columns = [f"{name}/{q.id}" for name in sorted(exercises) for q in exercises[name].questions]
-    graded = results[results["exercise"].isin(list(exercises))]
+    """Student × question points, plus ``total`` (best file per student and exercise).
+
+    Columns cover the exercises that at least one file was handed in for.
+    """
+    handed_in = sorted(set(results["exercise"]) & set(exercises))
+    columns = [f"{name}/{q.id}" for name in handed_in for q in exercises[name].questions]
+    graded = results[results["exercise"].isin(handed_in)]
     totals = graded.groupby(["student", "exercise", "file"], sort=True)["points"].sum().reset_index()
     best = totals.sort_values(["student", "exercise", "points", "file"], ascending=[True, True, False, True])
     best = best.drop_duplicates(["student", "exercise"])
@@ -154,7 +158,7 @@ def _feedback_text(rows: list[QuestionResult]) -> str:
             lines.append(f"What happened: {_md(r.message)}")
         elif r.message:
             lines.append(f"Notes: {_md(r.message)}")
-    return "\n".join(lines).rstrip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 
 _VERDICTS = {"error": "raised an error", "interrupted": "was interrupted"}

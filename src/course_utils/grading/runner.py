@@ -19,7 +19,9 @@ import json
 import signal
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass, field
+from queue import Empty
 from time import monotonic
 from typing import Any
 
@@ -31,9 +33,12 @@ from nbclient.exceptions import DeadKernelError
 
 from course_utils.grading.harness import RESULT_MIME
 from course_utils.grading.sandbox import Limits, Sandbox, kernel_environment
+from course_utils.grading.zygote import ForkedProvisioner, Zygote
 
 __all__ = ["CellRun", "NotebookRun", "PlannedCell", "run_notebook"]
 
+CRASHED = 70  # exit code of a forked kernel whose IPython raised (see zygote._child)
+MAX_RESULTS = 20  # harness results kept per cell (one is expected)
 TICK = 0.25  # seconds between checks of deadlines and kernel liveness
 
 
@@ -125,7 +130,9 @@ class GradingClient(NotebookClient):
         content = msg.get("content", {})
         data = content.get("data") if isinstance(content, dict) else None
         if isinstance(data, dict) and RESULT_MIME in data:
-            self.results.setdefault(cell_index, []).append(data[RESULT_MIME])
+            kept_results = self.results.setdefault(cell_index, [])
+            if len(kept_results) < MAX_RESULTS:  # a flood of forged results costs no memory
+                kept_results.append(data[RESULT_MIME])
             return None
         size = _size(content)
         kept = self.kept_chars.get(cell_index, 0)
@@ -156,8 +163,13 @@ class GradingClient(NotebookClient):
         self.last_reply = exec_reply
 
 
-async def run_notebook(cells: list[PlannedCell], sandbox: Sandbox, limits: Limits) -> NotebookRun:
-    """Run ``cells`` in order in a new kernel inside ``sandbox``; never raises for kernel trouble."""
+async def run_notebook(
+    cells: list[PlannedCell], sandbox: Sandbox, limits: Limits, zygote: Zygote | None = None
+) -> NotebookRun:
+    """Run ``cells`` in order in a new kernel inside ``sandbox``; never raises for kernel trouble.
+
+    With a running ``zygote`` the kernel is forked from it (same sandbox, no import cost).
+    """
     started = monotonic()
     run = NotebookRun(cells={c.key: CellRun(c.key) for c in cells})
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.code) for c in cells])
@@ -166,6 +178,11 @@ async def run_notebook(cells: list[PlannedCell], sandbox: Sandbox, limits: Limit
         kernel_name="python3",
         connection_file=str(sandbox.connection_file),
     )
+    if zygote is not None and zygote.alive:
+        km.kernel_id = str(uuid.uuid4())
+        provisioner = ForkedProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        provisioner.zygote = zygote
+        km.provisioner = provisioner
     client = GradingClient(nb, km, limits)
     stderr = open(sandbox.stderr_log, "wb")  # noqa: SIM115 - closed in finally
     try:
@@ -176,7 +193,10 @@ async def run_notebook(cells: list[PlannedCell], sandbox: Sandbox, limits: Limit
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
-            await client.async_start_new_kernel_client()
+            client.kc = km.client()
+            client.kc.start_channels()
+            await _wait_for_ready(client.kc, km, timeout=60)
+            client.kc.allow_stdin = False
         except Exception as exc:  # start-up failures come in many types
             run.start_error = f"the kernel did not start ({_first_line(exc)})"
             return run
@@ -256,10 +276,42 @@ def describe_exit(code: int | None) -> str:
             "SIGXFSZ": "the file size limit was reached",
         }.get(name, "it was stopped by a signal")
         return f"the kernel died: {why} ({name})"
+    if code == CRASHED:
+        return "the kernel crashed: an error escaped IPython itself (did the code replace built-ins?)"
     return f"the kernel exited with code {code} (os._exit or a crash)"
 
 
+async def _wait_for_ready(kc: Any, km: AsyncKernelManager, timeout: float) -> None:
+    """Wait until the kernel answers ``kernel_info`` on shell *and* IOPub is connected.
+
+    jupyter_client's own ``wait_for_ready`` ends with 0.2 s of listening for IOPub silence; here
+    IOPub counts as connected once the ``idle`` status of our own request arrives on it.
+    """
+    deadline = monotonic() + timeout
+    while monotonic() < deadline:
+        msg_id = kc.kernel_info()
+        replied = idle = False
+        retry_at = monotonic() + 0.5
+        while not (replied and idle) and monotonic() < retry_at:
+            with contextlib.suppress(Empty):
+                msg = await kc.shell_channel.get_msg(timeout=0.01)
+                replied = replied or msg["parent_header"].get("msg_id") == msg_id
+            with contextlib.suppress(Empty):
+                msg = await kc.iopub_channel.get_msg(timeout=0.01)
+                idle = idle or (
+                    msg["parent_header"].get("msg_id") == msg_id
+                    and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"
+                )
+        if replied and idle:
+            return
+        if not await km.is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+
 async def _stop(client: GradingClient, km: AsyncKernelManager) -> None:
+    """Kill the kernel (and anything it started) at once; do not wait for it to be reaped."""
     pid = None
     with contextlib.suppress(Exception):
         provisioner = km.provisioner
@@ -269,9 +321,6 @@ async def _stop(client: GradingClient, km: AsyncKernelManager) -> None:
     with contextlib.suppress(Exception):
         if client.kc is not None:
             client.kc.stop_channels()
-    with contextlib.suppress(Exception):
-        if km.has_kernel:
-            await km.shutdown_kernel(now=True)
     with contextlib.suppress(Exception):
         await km.cleanup_resources()
 

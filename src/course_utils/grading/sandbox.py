@@ -24,8 +24,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Limits", "Sandbox", "SandboxFactory", "kernel_environment"]
+__all__ = ["Limits", "Sandbox", "SandboxFactory", "kernel_environment", "template_environment"]
 
+QUIET_FAST_ENV = {
+    "MALLOC_ARENA_MAX": "2",  # fewer reserved heaps per thread: the address-space limit measures them
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # debugpy's start-up warning
+}
 _KEEP_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT")
 
 
@@ -71,6 +75,7 @@ class Sandbox:
             "work": str(self.work),
             "connection_copy": str(self.root / "connection.json"),
             "audit_log": str(self.audit_log),
+            "stderr_log": str(self.stderr_log),
             "deny": self.deny,
         }
 
@@ -177,8 +182,27 @@ def kernel_environment(sandbox: Sandbox) -> dict[str, str]:
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
+            **QUIET_FAST_ENV,
         }
     )
     env.setdefault("PATH", "/usr/bin:/bin")
     env.setdefault("LANG", "C.UTF-8")
+    return env
+
+
+def template_environment() -> dict[str, str]:
+    """Environment of the kernel template (:mod:`course_utils.grading.zygote`): the grader's own,
+    with the settings that must be fixed when Python starts (hash seed, threads, allocator)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+            **QUIET_FAST_ENV,
+        }
+    )
     return env

@@ -94,16 +94,17 @@ function store(q, value) {
     const name = `course-selfcheck:${q.key.id}:${q.key.v}`, ls = G.localStorage;
     if (value === undefined) { const o = JSON.parse(ls.getItem(name)); return o && typeof o === "object" ? o : null; }
     if (value) ls.setItem(name, JSON.stringify(value)); else ls.removeItem(name);
-  } catch (e) { return null; }
+  } catch {}
 }
 const PROBLEMS = { empty: "Type an answer first.", nan: "Type a number like 0.75 or 3/4.", percent: "Type the number without %." };
 const all = [];
 
 function init(root, hooks = {}) {
   let key;
-  if (!root || root.dataset.ready) return null;
-  try { key = JSON.parse(root.querySelector(".sc-data").textContent); } catch (e) { return null; }
+  if (!root || root.dataset.ready) return;
+  try { key = JSON.parse(root.querySelector(".sc-data").textContent); } catch { return; }
   root.dataset.ready = 1;
+  root.querySelector(".sc-hints").setAttribute("aria-live", "polite");
   const FB = key.texts.feedback, t = key.type, choice = !!key.options, q = { key, tries: 0, hints: 0, status: null, revealed: false, response: null };
   const $ = s => root.querySelector(".sc-" + s), $$ = s => [...root.querySelectorAll(".sc-" + s)];
   const fb = $("feedback"), hintBtn = $("hint"), checkBtn = $("check"), list = $("order"), input = $("input"), opts = $$("option"), boxes = $$("option input");
@@ -144,7 +145,7 @@ function init(root, hooks = {}) {
     hints.forEach((h, i) => { h.hidden = i >= q.hints; });
     if (hintBtn) hintBtn.hidden = q.hints >= hints.length;
   }
-  function save() { store(q, { r: q.response, s: q.status, t: q.tries, h: q.hints, x: q.revealed }); summary(); }
+  function save() { store(q, { r: q.response, t: q.tries, h: q.hints, x: q.revealed }); summary(); }
   function doCheck() {
     const r = response(), res = check(key, r);
     show(res);
@@ -199,7 +200,7 @@ function init(root, hooks = {}) {
       if (saved.r != null && res.status !== "invalid") { setResponse(saved.r); Object.assign(q, { response: saved.r, status: res.status }); show(res); }
       if (saved.x) reveal();
     }
-  } catch (e) { clear(true); }
+  } catch { clear(true); }
   finish();
   q.reset = () => clear(true);
   if (!hooks.alone) all.push(q);
