@@ -23,7 +23,8 @@ NOTEBOOKS = _notebooks()
 
 
 def test_there_are_notebooks() -> None:
-    assert any(p.parts[-3] == "book" or "book" in p.parts for p in NOTEBOOKS), "no notebook under book/"
+    labs = {p.parent.name for p in NOTEBOOKS if p.name == "lab.ipynb"}
+    assert len(labs) == 6, f"expected one lab notebook per chapter, found {sorted(labs)}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[str(p.relative_to(REPO_ROOT)) for p in NOTEBOOKS])

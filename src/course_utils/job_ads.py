@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from course_utils.tables import require_columns
+
 __all__ = [
     "MARKETING_PREFIX",
     "PROFILES",
@@ -46,14 +48,8 @@ def _check_min_skills(min_skills: object) -> int:
 
 
 def _require_columns(ads: pd.DataFrame, columns: Sequence[str], needed_by: str) -> None:
-    if not isinstance(ads, pd.DataFrame):
-        raise JobAdsError(f"{needed_by}: expected a pandas DataFrame of job ads, got {type(ads).__name__}")
-    missing = [c for c in columns if c not in ads.columns]
-    if missing:
-        raise JobAdsError(
-            f"{needed_by}: the job-ads table has no column {missing[0]!r} "
-            f"(columns are: {', '.join(map(str, ads.columns))})"
-        )
+    require_columns(ads, columns, needed_by=needed_by, what="job-ads table", error=JobAdsError,
+                    expected="a pandas DataFrame of job ads")
 
 
 def _skill_columns(ads: pd.DataFrame, prefix: str) -> list[str]:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from course_utils.tables import require_columns
+
 __all__ = [
     "CODES",
     "PROBLEM_KINDS",
@@ -100,15 +102,9 @@ def _code_from_letters(letters: Iterable[str]) -> str:
 
 
 def _require_matrix(matrix: object, needed_by: str) -> pd.DataFrame:
-    if not isinstance(matrix, pd.DataFrame):
-        raise RaciError(f"{needed_by}: expected a pandas DataFrame (task, role, code), got {type(matrix).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in matrix.columns]
-    if missing:
-        raise RaciError(
-            f"{needed_by}: the RACI matrix has no column {missing[0]!r} "
-            f"(columns are: {', '.join(map(str, matrix.columns))}); is it in wide format? see from_wide()"
-        )
-    return matrix
+    return require_columns(matrix, REQUIRED_COLUMNS, needed_by=needed_by, what="RACI matrix", error=RaciError,
+                           expected="a pandas DataFrame (task, role, code)",
+                           hint="; is it in wide format? see from_wide()")
 
 
 def normalise(matrix: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from course_utils.tables import require_columns
+
 __all__ = [
     "AREAS",
     "AREA_OF_SKILL",
@@ -166,14 +168,9 @@ def _check_thresholds(deep_level: object, broad_level: object, min_broad_areas: 
 
 
 def _check_team(team: object, needed_by: str) -> pd.DataFrame:
-    if not isinstance(team, pd.DataFrame):
-        raise SkillsProfileError(f"{needed_by}: expected a long-format team DataFrame, got {type(team).__name__}")
-    missing = [c for c in TEAM_COLUMNS if c not in team.columns]
-    if missing:
-        raise SkillsProfileError(
-            f"{needed_by}: the team table has no column {missing[0]!r} "
-            f"(long format needs: {', '.join(TEAM_COLUMNS)})"
-        )
+    require_columns(team, TEAM_COLUMNS, needed_by=needed_by, what="team table", error=SkillsProfileError,
+                    expected="a long-format team DataFrame",
+                    hint=f"; long format needs: {', '.join(TEAM_COLUMNS)}")
     unknown = sorted(set(team["skill"].astype(str)) - set(SKILLS))
     if unknown:
         raise SkillsProfileError(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course_utils.tables import require_columns
+
 __all__ = [
     "GARTNER_CAPABILITY_UTILISATION",
     "REQUIRED_COLUMNS",
@@ -56,17 +58,9 @@ class StackInventoryError(ValueError):
 
 def _require(inventory: object, columns: Iterable[str], needed_by: str) -> pd.DataFrame:
     """Check that ``inventory`` is a DataFrame with ``columns`` of usable types; return it."""
-    if not isinstance(inventory, pd.DataFrame):
-        raise StackInventoryError(
-            f"{needed_by}: expected a pandas DataFrame of tools, got {type(inventory).__name__}"
-        )
     columns = list(columns)
-    missing = [c for c in columns if c not in inventory.columns]
-    if missing:
-        raise StackInventoryError(
-            f"{needed_by}: the inventory has no column {missing[0]!r} "
-            f"(columns are: {', '.join(map(str, inventory.columns))})"
-        )
+    inventory = require_columns(inventory, columns, needed_by=needed_by, what="inventory",
+                                error=StackInventoryError, expected="a pandas DataFrame of tools")
     if inventory.empty:
         raise StackInventoryError(f"{needed_by}: the inventory has no rows")
     for column in columns:

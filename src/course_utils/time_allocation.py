@@ -17,6 +17,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
+from course_utils.tables import require_columns
+
 __all__ = [
     "OPERATIONAL",
     "STRATEGIC",
@@ -45,13 +47,8 @@ def _plain(value: object) -> str:
 
 
 def _require_log(log: object, columns: Sequence[str], needed_by: str) -> pd.DataFrame:
-    if not isinstance(log, pd.DataFrame):
-        raise TimeLogError(f"{needed_by}: expected a pandas DataFrame time log, got {type(log).__name__}")
-    missing = [c for c in columns if c not in log.columns]
-    if missing:
-        raise TimeLogError(
-            f"{needed_by}: the time log has no column {missing[0]!r} (columns are: {', '.join(map(str, log.columns))})"
-        )
+    log = require_columns(log, columns, needed_by=needed_by, what="time log", error=TimeLogError,
+                          expected="a pandas DataFrame time log")
     hours = pd.to_numeric(log["hours"], errors="coerce")
     bad = hours.isna() | (hours < 0)
     if bad.any():
