@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from course_utils import career_plan as cp
-from course_utils import skills_profiles as sp
+from course_utils.labs import career_plan as cp
+from course_utils.labs import skills_profiles as sp
 
 
 @pytest.fixture()

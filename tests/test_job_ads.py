@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from course_utils import datasets, job_ads
-from course_utils.datasets import hybrid_job_ads as gen
+from course_utils.labs import datasets, job_ads
+from course_utils.labs.datasets import hybrid_job_ads as gen
 
 SKILLS = list(gen.MARKETING_SKILLS + gen.TECHNOLOGY_SKILLS)
 

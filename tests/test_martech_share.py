@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from course_utils import datasets
-from course_utils.datasets import martech_share
+from course_utils.labs import datasets
+from course_utils.labs.datasets import martech_share
 
 # The figures as listed in /work/shared/references.md (Gartner CMO Spend Survey series).
 AS_REPORTED = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from course_utils import datasets, raci
-from course_utils.datasets import raci_matrix
+from course_utils.labs import datasets, raci
+from course_utils.labs.datasets import raci_matrix
 
 
 def make(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import datasets
-from course_utils import service_profit as sp
-from course_utils.datasets import store_experience
+from course_utils.labs import datasets
+from course_utils.labs import service_profit as sp
+from course_utils.labs.datasets import store_experience
 
 matplotlib.use("Agg")
 

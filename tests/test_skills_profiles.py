@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from course_utils import datasets
-from course_utils import skills_profiles as sp
-from course_utils.datasets import team_skills
+from course_utils.labs import datasets
+from course_utils.labs import skills_profiles as sp
+from course_utils.labs.datasets import team_skills
 
 
 def levels_from_areas(area_levels: dict[str, int], default: int = 0) -> dict[str, int]:

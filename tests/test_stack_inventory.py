@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from course_utils import datasets
-from course_utils.datasets import martech_stack
-from course_utils.stack_inventory import (
+from course_utils.labs import datasets
+from course_utils.labs.datasets import martech_stack
+from course_utils.labs.stack_inventory import (
     GARTNER_CAPABILITY_UTILISATION,
     StackInventoryError,
     compare_with_benchmark,

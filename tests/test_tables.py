@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from course_utils.tables import require_columns
+from course_utils.labs.tables import require_columns
 
 
 class TableError(ValueError):

@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import datasets  # noqa: E402
-from course_utils import time_allocation as ta  # noqa: E402
-from course_utils.datasets import time_log  # noqa: E402
+from course_utils.labs import datasets  # noqa: E402
+from course_utils.labs import time_allocation as ta  # noqa: E402
+from course_utils.labs.datasets import time_log  # noqa: E402
 
 MAPPING = {"strategy": "strategic", "campaign": "operational", "email": "other"}
 

@@ -15,14 +15,14 @@ from course_utils.grading.zygote import KERNEL_MODULES, ForkedProcess, Zygote, p
 def test_preload_modules_come_from_imports_of_locked_cells() -> None:
     modules = preload_modules(
         [
-            "import pandas as pd\nfrom course_utils import datasets\nfrom . import local",
+            "import pandas as pd\nfrom course_utils.labs import datasets\nfrom . import local",
             "%matplotlib inline",  # not Python: skipped
             "x = 1\nimport numpy.linalg",
         ]
     )
     assert modules[: len(KERNEL_MODULES)] == KERNEL_MODULES
-    assert "pandas" in modules and "numpy.linalg" in modules and "course_utils" in modules
-    assert "course_utils.datasets+" in modules  # a subpackage: its modules too
+    assert "pandas" in modules and "numpy.linalg" in modules and "course_utils.labs" in modules
+    assert "course_utils.labs.datasets+" in modules  # a subpackage: its modules too
     assert not any("local" in m for m in modules)  # relative imports are the kernel's business
 
 

@@ -103,7 +103,7 @@ CARD = f"""
 Industriebedarf GmbH*: one row per tool it pays for, from e-mail marketing and CRM to chat and
 expense management. Tool names are invented (a syllable and a suffix, e.g. *Cirroflow*); they
 name no real product. The company, its tools and every number are **synthetic**: made by
-`course_utils.datasets.martech_stack.load(seed={DEFAULT_SEED}, n_tools={DEFAULT_N_TOOLS})` and
+`course_utils.labs.datasets.martech_stack.load(seed={DEFAULT_SEED}, n_tools={DEFAULT_N_TOOLS})` and
 describing nothing real. Use it to practise an inventory, not to learn what real stacks look like.
 
 **How it was generated** (seed `{DEFAULT_SEED}`, {DEFAULT_N_TOOLS} tools by default; any seed

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from course_utils.tables import require_columns
+from course_utils.labs.tables import require_columns
 
 __all__ = [
     "OPERATIONAL",

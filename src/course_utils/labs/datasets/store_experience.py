@@ -70,7 +70,7 @@ store, retailer or survey is behind any number. The table exists to **illustrate
 confounder can change what a correlation seems to say -- and says nothing about real stores or about
 whether engaged staff really make customers happier.
 
-**How it was made.** `course_utils.datasets.store_experience.load(seed={DEFAULT_SEED},
+**How it was made.** `course_utils.labs.datasets.store_experience.load(seed={DEFAULT_SEED},
 n_stores={DEFAULT_N_STORES}, confounder_strength={DEFAULT_CONFOUNDER_STRENGTH},
 engagement_effect={DEFAULT_ENGAGEMENT_EFFECT})` draws every value with
 `numpy.random.default_rng(seed)`; the same arguments always give the same table. Write

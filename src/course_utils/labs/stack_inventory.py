@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from course_utils.tables import require_columns
+from course_utils.labs.tables import require_columns
 
 __all__ = [
     "GARTNER_CAPABILITY_UTILISATION",

@@ -89,7 +89,7 @@ CARD = f"""
 says which of five marketing skills and five technology skills the ad asks for. It exists to practise
 counting and comparing with pandas: who asks for *both* kinds of skill?
 
-**How it was made.** `course_utils.datasets.hybrid_job_ads.load(seed={DEFAULT_SEED}, n_ads={DEFAULT_N_ADS})`
+**How it was made.** `course_utils.labs.datasets.hybrid_job_ads.load(seed={DEFAULT_SEED}, n_ads={DEFAULT_N_ADS})`
 draws every value with `numpy.random.default_rng(seed)`; the same seed always gives the same table.
 The rules, all invented for teaching:
 
@@ -120,7 +120,7 @@ The rules, all invented for teaching:
 | `n_technology_skills` | int | how many `tech_*` columns are `True` (0-5) |
 
 There is no "hybrid" column: deciding what counts as a hybrid ad is a choice, made in the lab with
-`course_utils.job_ads.add_profile(ads, min_skills=...)`.
+`course_utils.labs.job_ads.add_profile(ads, min_skills=...)`.
 
 **Do not use it for** any claim about real job ads, employers, salaries or the labour market. The
 generator was *told* that digital marketing and senior roles ask for more technology; finding that

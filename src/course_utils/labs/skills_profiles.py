@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from course_utils.tables import require_columns
+from course_utils.labs.tables import require_columns
 
 __all__ = [
     "AREAS",

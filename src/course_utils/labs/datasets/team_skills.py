@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course_utils.skills_profiles import AREA_OF_SKILL, AREAS, SKILLS
+from course_utils.labs.skills_profiles import AREA_OF_SKILL, AREAS, SKILLS
 
 NAME = "team_skills"
 SYNTHETIC = True
@@ -55,9 +55,9 @@ areas. Nobody in it is real; no team was surveyed.
 **Format: long.** One row per person and skill ({DEFAULT_N_PEOPLE} x {len(SKILLS)} =
 {DEFAULT_N_PEOPLE * len(SKILLS)} rows by default). Long format keeps one fact per row, so filtering,
 grouping by area or tribe, and validating levels are one-liners;
-`course_utils.skills_profiles.team_area_levels` pivots it to one row per person.
+`course_utils.labs.skills_profiles.team_area_levels` pivots it to one row per person.
 
-**How it was made.** `course_utils.datasets.team_skills.load(seed={DEFAULT_SEED},
+**How it was made.** `course_utils.labs.datasets.team_skills.load(seed={DEFAULT_SEED},
 n_people={DEFAULT_N_PEOPLE})` draws every value with `numpy.random.default_rng(seed)`; the same seed
 always gives the same table. The rules, all invented for teaching:
 
@@ -76,7 +76,7 @@ always gives the same table. The rules, all invented for teaching:
 4. Skill levels: in each area one skill (at random) gets the area's level, the other that level minus
    0, 1 or 2 (30/40/30%, not below 0).
 
-With the default thresholds of `course_utils.skills_profiles.classify_profile` (deep >= 4,
+With the default thresholds of `course_utils.labs.skills_profiles.classify_profile` (deep >= 4,
 broad >= 2, at least 4 broad areas) every person is classified as their archetype; other thresholds
 move people between profiles, which is what the lab explores.
 
@@ -87,7 +87,7 @@ move people between profiles, which is what the lab explores.
 | `person_id` | str | `P01`, `P02`, ... (grouped by tribe) |
 | `tribe` | category | `brand`, `digital` or `CRM` |
 | `area` | category | one of the {len(AREAS)} skill areas |
-| `skill` | str | one of the {len(SKILLS)} skill keys (see `course_utils.skills_profiles.SKILL_LABELS`) |
+| `skill` | str | one of the {len(SKILLS)} skill keys (see `course_utils.labs.skills_profiles.SKILL_LABELS`) |
 | `level` | int | self-assessed level, 0-5 |
 | `archetype` | category | only with `load(include_archetype=True)`: the rule that generated the person |
 

@@ -137,7 +137,7 @@ chain large enough to have both a CMO and a markedssjef (marketing manager). For
 marketing tasks it records the RACI code of each of {len(ROLES)} roles:
 {", ".join(ROLES)}. No real company, person or survey is behind it.
 
-**How it was made.** A hand-written template (in `course_utils/datasets/raci_matrix.py`) follows
+**How it was made.** A hand-written template (in `course_utils/labs/datasets/raci_matrix.py`) follows
 the chapter's reading of the Markedssjefene.no article: the CMO is accountable (A) for the strategic
 tasks, the markedssjef for the operational ones. A seeded generator (`numpy.random.default_rng(seed)`,
 default seed **{DEFAULT_SEED}**) then moves some peripheral entries (a C may become I, an I may
@@ -162,7 +162,7 @@ defects** for the lab to find, each in a different task chosen by the seed:
 | `role` | str | one of the {len(ROLES)} roles; roles are not people |
 | `code` | str | `R`, `A`, `C`, `I` or the combined `A/R` (accountable and doing the work); defects may add others |
 
-Use `course_utils.raci.to_wide` for a task x role table.
+Use `course_utils.labs.raci.to_wide` for a task x role table.
 """
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from course_utils.tables import require_columns
+from course_utils.labs.tables import require_columns
 
 __all__ = [
     "MARKETING_PREFIX",

@@ -6,7 +6,7 @@ she also does the operational work a markedssjef would do in a larger organisati
 
 Weeks are numbered 1-8 and days 1-5 (ISO weekday, 1 = Monday): the log has no calendar dates and
 never depends on today's date. :data:`ACTIVITY_CATEGORY` maps every activity to ``strategic``,
-``operational`` or ``other``; :mod:`course_utils.time_allocation` uses such a mapping.
+``operational`` or ``other``; :mod:`course_utils.labs.time_allocation` uses such a mapping.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ activity on the same day are added up.
 | `activity` | str | what the time went to (see the mapping below) |
 | `hours` | float | hours, a multiple of 0.5 |
 
-**Category mapping** (`course_utils.datasets.time_log.ACTIVITY_CATEGORY`). Strategic:
+**Category mapping** (`course_utils.labs.datasets.time_log.ACTIVITY_CATEGORY`). Strategic:
 {", ".join(STRATEGIC_ACTIVITIES)}. Operational: {", ".join(OPERATIONAL_ACTIVITIES)}. Other:
 {", ".join(OTHER_ACTIVITIES)}. The mapping is a judgement call (is budget monitoring ever
 strategic?); the lab asks you to change it.

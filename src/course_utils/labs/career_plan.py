@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from course_utils.skills_profiles import AREA_OF_SKILL, SKILL_LABELS, SKILLS, check_levels
+from course_utils.labs.skills_profiles import AREA_OF_SKILL, SKILL_LABELS, SKILLS, check_levels
 
 __all__ = [
     "CHAPTERS",

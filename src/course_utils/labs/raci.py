@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from course_utils.tables import require_columns
+from course_utils.labs.tables import require_columns
 
 __all__ = [
     "CODES",
