@@ -325,8 +325,3 @@ def test_no_bib_entry_lists_a_person_called_others() -> None:
     assert authors, "no author fields found"
     assert not [a for a in authors if re.search(r"\band\s+others\b", a)], "use a braced name such as {{X et al.}}"
 
-
-def test_bibliography_invents_no_urls() -> None:
-    """No source we have (seeds, references.md) gives a URL, so the .bib must hold none."""
-    text = (BOOK / "references.bib").read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(url|doi)\s*=", text, re.MULTILINE | re.IGNORECASE)
