@@ -42,6 +42,7 @@ __all__ = [
     "AREAS",
     "AREA_OF_SKILL",
     "MAX_LEVEL",
+    "HYBRID_SHAPES",
     "PROFILES",
     "SKILLS",
     "SKILL_LABELS",
@@ -51,6 +52,7 @@ __all__ = [
     "check_levels",
     "classify_profile",
     "depth",
+    "is_hybrid",
     "plot_coverage_heatmap",
     "plot_t_profile",
     "profile_counts",
@@ -94,11 +96,13 @@ SKILL_LABELS: dict[str, str] = {
     "marketing_automation": "marketing automation",
     "martech_architecture": "martech architecture",
     "crm_data": "CRM data and segmentation",
-    "lifecycle_messaging": "lifecycle e-mail and messaging",
+    "lifecycle_messaging": "lifecycle email and messaging",
     "strategic_leadership": "strategic leadership",
     "it_partnership": "partnership with IT",
 }
 PROFILES = ("I-shaped", "T-shaped", "pi-shaped", "generalist", "developing")
+HYBRID_SHAPES = ("T-shaped", "pi-shaped")
+"""The profiles the course calls *hybrid*: depth in at least one area joined with breadth."""
 TEAM_COLUMNS = ("person_id", "tribe", "skill", "level")
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -253,6 +257,21 @@ def classify_profile(
 
 
 # ---------------------------------------------------------------- a team
+
+
+def is_hybrid(
+    levels: Mapping[str, object],
+    deep_level: int = 4,
+    broad_level: int = 2,
+    min_broad_areas: int = 4,
+) -> bool:
+    """``True`` when the profile is T-shaped or pi-shaped (:data:`HYBRID_SHAPES`) under the thresholds.
+
+    This is the course's one definition of a hybrid *person*; a hybrid *job ad* is defined in
+    :mod:`course_utils.labs.job_ads` (it asks for skills of both sides).
+    """
+    shape = classify_profile(levels, deep_level=deep_level, broad_level=broad_level, min_broad_areas=min_broad_areas)
+    return shape in HYBRID_SHAPES
 
 
 def team_area_levels(team: pd.DataFrame) -> pd.DataFrame:
