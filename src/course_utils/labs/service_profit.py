@@ -293,7 +293,7 @@ def scatter_by_group(
 
     require_columns(df, [x, y, group], numeric=[x, y], table=table)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
+        _, ax = plt.subplots(figsize=(6, 4.5))
     markers = ("o", "s", "^", "D", "v", "P", "X")
     colours = ("#1f77b4", "#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e", "#a6761d")
     for i, (name, part) in enumerate(_groups(df, group)):
@@ -316,5 +316,5 @@ def scatter_by_group(
     ax.set_ylabel(ylabel or y)
     if title:
         ax.set_title(title)
-    ax.legend(title=group, frameon=False, fontsize=8)
+    ax.legend(title=group, frameon=False)
     return ax
