@@ -103,7 +103,20 @@ def test_year_over_year_rounds_to_the_coarser_year(series: pd.DataFrame) -> None
     assert changes.loc[2021, "change_as_reported"] == "+0.4"
     assert changes.loc[2024, "change_pts"] == pytest.approx(-1.6)
     assert changes.loc[2023, "change_as_reported"] == "0.0"
-    assert not changes.drop(index=2020)["within_rounding"].any()
+    # 25.4% to 25.4%: a 0.0 change between one-decimal figures is within rounding too
+    assert bool(changes.loc[2023, "within_rounding"]) is True
+    # +0.4 between one-decimal figures is four times what their rounding can hide
+    assert bool(changes.loc[2021, "within_rounding"]) is False
+    assert not changes.drop(index=[2020, 2023])["within_rounding"].any()
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "margin"),
+    [(0, 0, 1.0), (0, 1, 0.55), (1, 0, 0.55), (1, 1, 0.1)],
+)
+def test_rounding_margin_adds_the_two_half_digits(before: int, after: int, margin: float) -> None:
+    got = martech_share.rounding_margin(pd.Series([before]), pd.Series([after]))
+    assert got.iloc[0] == pytest.approx(margin)
 
 
 def test_year_over_year_sums_back_to_the_total_change(series: pd.DataFrame) -> None:

@@ -24,7 +24,7 @@ NOTEBOOKS = _notebooks()
 
 def test_there_are_notebooks() -> None:
     labs = {p.parent.name for p in NOTEBOOKS if p.name == "lab.ipynb"}
-    assert len(labs) == 6, f"expected one lab notebook per chapter, found {sorted(labs)}"
+    assert len(labs) == 7, f"expected Lab 0 and one lab notebook per chapter, found {sorted(labs)}"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[str(p.relative_to(REPO_ROOT)) for p in NOTEBOOKS])

@@ -124,9 +124,9 @@ def test_chain_links_in_order() -> None:
     links = sp.chain_links()
     assert links["step"].tolist() == list(range(1, len(sp.CHAIN_LINKS) + 1))
     assert links["link"].iloc[0] == "internal service quality"
-    assert links["link"].iloc[-1] == "revenue growth and profitability"
+    assert links["link"].iloc[-1] == "profit"
     assert links["link"].tolist().index("employee satisfaction") < links["link"].tolist().index(
-        "customer satisfaction"
+        "customer satisfaction and loyalty"
     )
 
 

@@ -6,7 +6,9 @@ names start with ``mkt_`` (marketing skills) or ``tech_`` (technology skills), a
 
 An ad is **hybrid** when it asks for at least ``min_skills`` marketing skills AND at least
 ``min_skills`` technology skills. Where that line is drawn is a choice; every function here takes
-it as an argument so that the choice stays visible.
+it as an argument so that the choice stays visible. This rule describes *demand* (what an ad asks
+for); the course's definition of a hybrid *person* is the T-shape rule of
+:func:`course_utils.labs.skills_profiles.is_hybrid`.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ __all__ = [
     "CODES",
     "PROBLEM_KINDS",
     "CONFLICT_KINDS",
+    "CONFLICT_MEANINGS",
     "MergedMatrix",
     "RaciError",
     "assert_valid",
@@ -51,6 +52,15 @@ LETTER_ORDER = ("A", "R", "C", "I")
 REQUIRED_COLUMNS = ("task", "role", "code")
 PROBLEM_KINDS = ("invalid code", "duplicate role", "no A", "several As", "no R")
 CONFLICT_KINDS = ("two As collapse", "A and C", "R and C", "R and A")
+CONFLICT_MEANINGS: dict[str, str] = {
+    "two As collapse": "both merged roles were accountable; the matrix now shows one A, but the "
+    "disagreement behind the two As is hidden, not settled",
+    "A and C": "the person who decides was also to be consulted; that second opinion is gone",
+    "R and C": "the person doing the work was also to be consulted; that consultation is gone",
+    "R and A": "the A and the R came from different roles; one person now decides and does the work, "
+    "with nobody checking it (a workload concentration)",
+}
+"""What each kind of :data:`CONFLICT_KINDS` hides or concentrates, in one sentence."""
 
 _COMBINED_SPELLINGS = {"A/R": "A/R", "R/A": "A/R", "AR": "A/R", "RA": "A/R"}
 

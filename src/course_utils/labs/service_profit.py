@@ -42,6 +42,7 @@ MIN_ROWS = 3
 POOLED_LABEL = "all (pooled)"
 
 # (link, what it means, a column of store_experience that stands in for it, or "")
+# The six links as chapter 5 lists them (Heskett et al., 1994).
 CHAIN_LINKS: tuple[tuple[str, str, str], ...] = (
     (
         "internal service quality",
@@ -54,10 +55,13 @@ CHAIN_LINKS: tuple[tuple[str, str, str], ...] = (
         "employees who stay and who serve customers well",
         "staff_turnover_pct",
     ),
-    ("external service value", "what customers get for what they give", ""),
-    ("customer satisfaction", "how well the experience meets customers' expectations", "satisfaction"),
-    ("customer loyalty", "customers who come back and recommend the company", ""),
-    ("revenue growth and profitability", "the financial result", "sales_per_m2"),
+    ("service value", "what customers get from the service for what they give", ""),
+    (
+        "customer satisfaction and loyalty",
+        "customers whose expectations are met and who come back (only satisfaction is measured here)",
+        "satisfaction",
+    ),
+    ("profit", "the financial result (sales per m² stands in; profit itself is not measured)", "sales_per_m2"),
 )
 
 
@@ -289,7 +293,7 @@ def scatter_by_group(
 
     require_columns(df, [x, y, group], numeric=[x, y], table=table)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
+        _, ax = plt.subplots(figsize=(6, 4.5))
     markers = ("o", "s", "^", "D", "v", "P", "X")
     colours = ("#1f77b4", "#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e", "#a6761d")
     for i, (name, part) in enumerate(_groups(df, group)):
@@ -312,5 +316,5 @@ def scatter_by_group(
     ax.set_ylabel(ylabel or y)
     if title:
         ax.set_title(title)
-    ax.legend(title=group, frameon=False, fontsize=8)
+    ax.legend(title=group, frameon=False)
     return ax

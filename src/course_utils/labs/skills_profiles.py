@@ -42,6 +42,7 @@ __all__ = [
     "AREAS",
     "AREA_OF_SKILL",
     "MAX_LEVEL",
+    "HYBRID_SHAPES",
     "PROFILES",
     "SKILLS",
     "SKILL_LABELS",
@@ -51,6 +52,7 @@ __all__ = [
     "check_levels",
     "classify_profile",
     "depth",
+    "is_hybrid",
     "plot_coverage_heatmap",
     "plot_t_profile",
     "profile_counts",
@@ -94,11 +96,13 @@ SKILL_LABELS: dict[str, str] = {
     "marketing_automation": "marketing automation",
     "martech_architecture": "martech architecture",
     "crm_data": "CRM data and segmentation",
-    "lifecycle_messaging": "lifecycle e-mail and messaging",
+    "lifecycle_messaging": "lifecycle email and messaging",
     "strategic_leadership": "strategic leadership",
     "it_partnership": "partnership with IT",
 }
 PROFILES = ("I-shaped", "T-shaped", "pi-shaped", "generalist", "developing")
+HYBRID_SHAPES = ("T-shaped", "pi-shaped")
+"""The profiles the course calls *hybrid*: depth in at least one area joined with breadth."""
 TEAM_COLUMNS = ("person_id", "tribe", "skill", "level")
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -255,6 +259,21 @@ def classify_profile(
 # ---------------------------------------------------------------- a team
 
 
+def is_hybrid(
+    levels: Mapping[str, object],
+    deep_level: int = 4,
+    broad_level: int = 2,
+    min_broad_areas: int = 4,
+) -> bool:
+    """``True`` when the profile is T-shaped or pi-shaped (:data:`HYBRID_SHAPES`) under the thresholds.
+
+    This is the course's one definition of a hybrid *person*; a hybrid *job ad* is defined in
+    :mod:`course_utils.labs.job_ads` (it asks for skills of both sides).
+    """
+    shape = classify_profile(levels, deep_level=deep_level, broad_level=broad_level, min_broad_areas=min_broad_areas)
+    return shape in HYBRID_SHAPES
+
+
 def team_area_levels(team: pd.DataFrame) -> pd.DataFrame:
     """Wide table: one row per person (index ``person_id``), one column per area, values 0-5."""
     team = _check_team(team, "team_area_levels")
@@ -395,7 +414,8 @@ def plot_t_profile(
         target_values = target_values.iloc[middle]
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(7.5, 0.55 * len(values) + 4), 4.5))
+        # about 600 px wide at 100 dpi, so that labels stay legible on a phone
+        _, ax = plt.subplots(figsize=(6, 5.2 if by == "skill" else 4.6))
     colours = [
         DEEP_COLOUR if v >= deep_level else BROAD_COLOUR if v >= broad_level else BELOW_COLOUR
         for v in values
@@ -417,11 +437,11 @@ def plot_t_profile(
     ax.set_ylim(MAX_LEVEL + 0.3, 0)
     ax.set_yticks(range(MIN_LEVEL, MAX_LEVEL + 1))
     ax.set_xticks(x)
-    ax.set_xticklabels(labels, rotation=35, ha="right")
-    ax.set_ylabel("level (0-5; a longer bar\nhangs deeper = more expertise)")
+    ax.set_xticklabels(labels, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("level (longer bar = more expertise)")
     ax.set_xlabel(by)
     ax.set_title(title or f"Skill profile by {by}")
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    ax.legend(handles=handles, loc="lower left", ncol=2, framealpha=0.9)
     return ax
 
 
@@ -443,7 +463,7 @@ def plot_coverage_heatmap(
     if np.isnan(values).any():
         raise SkillsProfileError("plot_coverage_heatmap: the matrix has empty (NaN) cells")
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.2 * matrix.shape[1] + 3.5, 0.45 * matrix.shape[0] + 1.8))
+        _, ax = plt.subplots(figsize=(min(5.0, 1.0 * matrix.shape[1] + 2.6), 0.45 * matrix.shape[0] + 1.8))
     image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=0, vmax=max(values.max(), 1))
     ax.set_xticks(range(matrix.shape[1]))
     ax.set_xticklabels([str(c) for c in matrix.columns])
@@ -455,7 +475,7 @@ def plot_coverage_heatmap(
     for (row, col), value in np.ndenumerate(values):
         ax.text(
             col, row, f"{value:g}", ha="center", va="center",
-            color="black" if value > threshold else "white", fontsize="small",
+            color="black" if value > threshold else "white",
         )
     ax.figure.colorbar(image, ax=ax, label=colorbar_label)
     ax.set_title(title)

@@ -136,7 +136,7 @@ def plot_weekly_shares(shares: pd.DataFrame, ax: Axes | None = None, target: flo
     if target is not None and not 0 <= target <= 1:
         raise TimeLogError(f"plot_weekly_shares: target must be a share between 0 and 1, got {target!r}")
     if ax is None:
-        _fig, ax = plt.subplots(figsize=(8, 4))
+        _fig, ax = plt.subplots(figsize=(6, 4.2))
     bottom = pd.Series(0.0, index=shares.index)
     positions = range(len(shares.index))
     spare = iter(_SPARE_COLOURS)
@@ -152,5 +152,5 @@ def plot_weekly_shares(shares: pd.DataFrame, ax: Axes | None = None, target: flo
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(lambda value, _pos: f"{value:.0%}")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     return ax

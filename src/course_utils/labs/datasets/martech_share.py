@@ -57,8 +57,11 @@ annual *CMO Spend Survey* and reported by the sources below.
   snapshots, not a panel that follows the same companies; a change from one year to the next mixes
   real change with a change of sample.
 - Figures are stored **exactly as precise as reported**: 2016-2019 were reported as whole
-  percentages, 2020-2025 with one decimal (column `reported_decimals`). A year-over-year change that
-  involves a whole-number year is only good to about half a percentage point.
+  percentages, 2020-2025 with one decimal (column `reported_decimals`). A whole percentage can be
+  up to half a point off (27% means somewhere from 26.5% to 27.5%), a one-decimal figure up to 0.05
+  points. A change between two figures can be off by both halves together: up to about **one point**
+  between two whole percentages, about half a point (0.55) between a whole and a one-decimal figure,
+  and 0.1 points between two one-decimal figures.
 - The **2025** figure is **secondary**: it reached us only through Marketoonist, not from Gartner.
   Quote it as "as reported by Marketoonist".
 - Not all figures were checked against the original reports.
@@ -118,12 +121,25 @@ def _signed(change: float, decimals: int) -> str:
     return ("+" if change > 0 else "-") + text
 
 
+def rounding_margin(decimals_before: pd.Series, decimals_after: pd.Series) -> pd.Series:
+    """How far a change between two reported figures can be off through rounding alone, in points.
+
+    A figure reported with ``d`` decimals can be off by half its last digit, ``0.5 * 10**-d``
+    (half a point for a whole percentage); a difference of two figures by both halves together:
+    1.0 between two whole percentages, 0.55 between a whole and a one-decimal figure, 0.1 between
+    two one-decimal figures. Missing decimals give a missing margin.
+    """
+    before = pd.Series(decimals_before, dtype="float64").reset_index(drop=True)
+    after = pd.Series(decimals_after, dtype="float64").reset_index(drop=True)
+    return (0.5 * 10.0 ** -before + 0.5 * 10.0 ** -after).round(6)
+
+
 def year_over_year(share: pd.DataFrame) -> pd.DataFrame:
     """Change from the previous year, in percentage points, never more precise than its inputs.
 
     Columns: ``year``, ``change_pts`` (rounded to the coarser precision of the two years),
     ``change_as_reported`` (the same as text, e.g. ``"-5"`` or ``"+0.2"``) and ``within_rounding``
-    (``True`` when the change is no larger than what rounding a whole-percent figure can hide).
+    (``True`` when the change is no larger than what rounding can hide: see :func:`rounding_margin`).
     The first year has no previous year: its change is missing.
     """
     _check_series(share, "year_over_year")
@@ -132,9 +148,9 @@ def year_over_year(share: pd.DataFrame) -> pd.DataFrame:
     raw = ordered["martech_share_pct"].diff()
     change = [float("nan") if pd.isna(d) else round(float(r), int(d)) for r, d in zip(raw, decimals, strict=True)]
     text = ["" if pd.isna(d) else _signed(c, int(d)) for c, d in zip(change, decimals, strict=True)]
-    # A whole-percent figure hides up to 0.5 points; a change that small may be rounding alone.
-    whole_year_involved = decimals == 0
-    within = whole_year_involved & (pd.Series(change).abs() <= 0.5)
+    margin = rounding_margin(ordered["reported_decimals"].shift(1), ordered["reported_decimals"])
+    # a change no larger than the two rounding errors together may be rounding alone
+    within = raw.abs() <= margin + 1e-9
     return pd.DataFrame(
         {"year": ordered["year"], "change_pts": change, "change_as_reported": text, "within_rounding": within}
     ).astype({"change_pts": "float64", "change_as_reported": "str", "within_rounding": "bool"})

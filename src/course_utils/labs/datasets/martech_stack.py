@@ -100,7 +100,7 @@ CARD = f"""
 **Data card: `martech_stack`** (**synthetic**)
 
 **What it is.** The software inventory of a fictional mid-sized company, *Kesselberg
-Industriebedarf GmbH*: one row per tool it pays for, from e-mail marketing and CRM to chat and
+Industriebedarf GmbH*: one row per tool it pays for, from email marketing and CRM to chat and
 expense management. Tool names are invented (a syllable and a suffix, e.g. *Cirroflow*); they
 name no real product. The company, its tools and every number are **synthetic**: made by
 `course_utils.labs.datasets.martech_stack.load(seed={DEFAULT_SEED}, n_tools={DEFAULT_N_TOOLS})` and
