@@ -100,7 +100,8 @@ _LineLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|fal
 def _item_qid(text: str, index: int) -> str | None:
     """The id of the question that holds character ``index``: in a bank (a YAML list) the
     top-level item around it, None when it is outside every item; in one question, its id."""
-    lines = text[:index].split("\n")
+    line_end = text.find("\n", index)
+    lines = text[: len(text) if line_end < 0 else line_end].split("\n")
     starts = [i for i, ln in enumerate(lines) if re.match(r"^-(\s|$)", ln)]
     if not re.search(r"^-(\s|$)", text, re.MULTILINE):
         found = _ID_LINE.findall(text)
@@ -108,13 +109,12 @@ def _item_qid(text: str, index: int) -> str | None:
     col0 = [i for i, ln in enumerate(lines) if ln[:1] not in ("", " ", "\t", "#", "-")]
     if not starts or (col0 and col0[-1] > starts[-1]):
         return None
-    rest = text[index:].split("\n")
     tail = []
-    for ln in rest[1:]:
+    for ln in ([] if line_end < 0 else text[line_end + 1:].split("\n")):
         if re.match(r"^(-(\s|$)|[^\s#])", ln):
             break
         tail.append(ln)
-    found = _ID_LINE.findall("\n".join(lines[starts[-1]:] + rest[:1] + tail))
+    found = _ID_LINE.findall("\n".join(lines[starts[-1]:] + tail))
     return found[0] if found else None
 
 
@@ -195,6 +195,11 @@ def parse_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> A
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, text, file, line_offset) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise SelfCheckError(f"the text holds the control character U+{exc.character:04X}, which YAML "
+                             "does not allow", file=file, line=line + line_offset,
+                             qid=_item_qid(text, exc.position)) from None
     except yaml.YAMLError as exc:
         raise SelfCheckError(f"YAML error: {' '.join(str(exc).split())}", file=file) from None
     except RecursionError:
@@ -569,8 +574,10 @@ def decode_text(raw: bytes, *, file: str | None) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        text = raw.decode("utf-8", errors="replace")
+        index = len(raw[: exc.start].decode("utf-8", errors="replace"))
         raise SelfCheckError(f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
-                             "save it as UTF-8", file=file, line=line) from None
+                             "save it as UTF-8", file=file, line=line, qid=_item_qid(text, index)) from None
 
 
 @lru_cache(maxsize=64)

@@ -147,6 +147,7 @@ function init(root, opts = {}) {
     });
   }
   const q = { key, root, tries: 0, hints: 0, status: null, revealed: false, response: null, run: 0 };
+  const done = () => { root.dataset.done = (+root.dataset.done || 0) + 1; }; // each finished async step (for tests)
   const $ = s => root.querySelector(".sc-" + s), $$ = s => [...root.querySelectorAll(".sc-" + s)];
   const fieldset = $("fieldset"), list = $("order"), input = $("input"), opts2 = $$("option"), boxes = $$("option input");
   const actions = el("div", "sc-actions"), checkBtn = button("sc-check", "Check"), hintBtn = key.hints.length ? button("sc-hint", "Show a hint") : null;
@@ -242,7 +243,7 @@ function init(root, opts = {}) {
       if (res.status !== "correct") q.tries++;
       save(); emit();
     }
-    finish();
+    finish(); done();
     return res;
   }
   async function doReveal(quiet) {
@@ -261,7 +262,7 @@ function init(root, opts = {}) {
     else say("revealed", t === "text" ? "An accepted answer:" : "The answer:", p.a == null ? "" : String(p.a));
     showExplanation(p.x);
     if (!quiet) { save(); emit(); }
-    finish();
+    finish(); if (!quiet) done();
   }
   function clear(full) {
     q.run++;
@@ -304,7 +305,7 @@ function init(root, opts = {}) {
       if (res.status !== "invalid") { setResponse(saved.r); Object.assign(q, { response: saved.r, status: res.status }); show(res); }
     } else setResponse(null);
     if (saved.x && S) await doReveal(true);
-    finish();
+    finish(); done();
   }
   const fromModel = () => ({ r: model.get("response"), t: model.get("tries"), h: model.get("hints"), x: model.get("revealed") });
   let ready;
