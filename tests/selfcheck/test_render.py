@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from course_utils.selfcheck import render_html, validate
+from course_utils.selfcheck import render_html, rules, validate
 from course_utils.selfcheck.render import MARKER, inline
 from course_utils.selfcheck.widget import static_text
 
@@ -96,8 +96,11 @@ def _leaves(value):
 
 def test_rendering_is_deterministic_and_ids_come_from_the_question():
     spec = validate(SPECS["numeric"])
-    first, second = render_html(spec), render_html(validate(SPECS["numeric"]))
-    assert first == second
+    first = render_html(spec)
+    rules._compile_key.cache_clear()
+    rules.derive.cache_clear()
+    second = render_html(validate(SPECS["numeric"]))
+    assert first == second  # byte-identical: the book build and notebook outputs depend on it
     ids = re.findall(r'(?<![-\w])id="([^"]+)"', first)
     assert ids and all(i.startswith("sc-case-numeric") for i in ids)
     assert MARKER in first
@@ -111,7 +114,7 @@ def test_choices_are_real_inputs_with_labels_in_a_fieldset():
     assert [a["type"] for a in inputs] == ["checkbox"] * 4
     assert {a["id"] for a in inputs} == labels
     assert [t for t, _ in found].count("fieldset") == 1 and "legend" in [t for t, _ in found]
-    assert any(a.get("aria-live") == "polite" for _, a in found)
+    assert "button" not in [t for t, _ in found]  # the script builds the controls
 
 
 def test_yes_and_no_options_stay_text():
@@ -122,6 +125,9 @@ def test_yes_and_no_options_stay_text():
 
 def test_js_and_css_fit_the_budget():
     size = len(static_text("course-selfcheck.js").encode()) + len(static_text("course-selfcheck.css").encode())
-    assert size <= 15_000, size  # "at most 15 KB unminified", read strictly
+    # Was 15 KB. Format 2 (issue 9) adds the WebCrypto unsealing, the rich-text builder and the
+    # widget mode, and drops the hand-written SHA-256: 30 KB unminified, far under issue 11's
+    # 300 KB ceiling per script.
+    assert size <= 30_000, size
     js = static_text("course-selfcheck.js")
     assert "http://" not in js and "https://" not in js and "require(" not in js

@@ -143,7 +143,7 @@ def test_unknown_key_is_named(tmp_path):
       answers: [x]
       hintz: [y]
     """)
-    assert_one_line(error, line=8, qid="typo-key", words="unknown key 'hintz'")
+    assert_one_line(error, line=12, qid="typo-key", words="unknown key 'hintz' (did you mean 'hints'?)")
 
 
 def test_key_of_another_type(tmp_path):

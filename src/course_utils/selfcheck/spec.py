@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import math
 import re
@@ -15,7 +16,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from course_utils.selfcheck import rules
 from course_utils.selfcheck.errors import SelfCheckError
+from course_utils.selfcheck.render import images_in
 from course_utils.selfcheck.rules import normalise_text
 
 TYPES = ("single", "multiple", "numeric", "text", "ordering")
@@ -30,6 +33,18 @@ TYPE_KEYS = {
 FEEDBACK_KEYS = {"numeric": {"correct", "incorrect", "too_low", "too_high"},
                  "text": {"correct", "incorrect"}, "ordering": {"correct", "incorrect"}}
 _ID_LINE = re.compile(r"^\s*(?:-\s+)?id\s*:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
+
+
+MAX_BANK_BYTES = 1_000_000
+"""A bank (or a directive body) larger than this is refused before it is parsed."""
+MAX_DEPTH = 16
+"""Nesting of YAML lists and mappings; a question needs 4."""
+MAX_VALUES = 20_000
+"""Values in a bank once YAML aliases are expanded (an alias bomb expands to billions)."""
+MAX_QUESTIONS = 1_000
+TEXT_LIMITS = {"prompt": 2_000, "explanation": 4_000, "hints": 1_000, "feedback": 2_000,
+               "options": 500, "answers": 200, "wrong_answers": 2_000, "items": 300, "unit": 20}
+"""The longest text, in characters, of each field (an option's or wrong answer's own text: 500)."""
 
 
 class LineDict(dict):
@@ -52,6 +67,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain word, got {_kind(key)} {key!r:.40}", key_node.start_mark)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark)
@@ -60,31 +78,132 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", LineDict: "a mapping", type(None): "an empty key",
+            bool: "true/false", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# YAML 1.2 booleans only: an option "yes" / "No" / "on" stays text instead of becoming true/false.
+# YAML 1.2 booleans only: an option "yes" / "No" / "on" stays text instead of becoming true/false;
+# and no timestamps: "2017-01-01" stays text.
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_TIME_TAG = "tag:yaml.org,2002:timestamp"
 _LineLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers
-            if tag != _BOOL_TAG or first in "tTfF"]
+            if (tag != _BOOL_TAG or first in "tTfF") and tag != _TIME_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _LineLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                                   list("tTfF"))
 
 
+def _item_qid(text: str, index: int) -> str | None:
+    """The id of the question that holds character ``index``: in a bank (a YAML list) the
+    top-level item around it, None when it is outside every item; in one question, its id."""
+    line_end = text.find("\n", index)
+    lines = text[: len(text) if line_end < 0 else line_end].split("\n")
+    starts = [i for i, ln in enumerate(lines) if re.match(r"^-(\s|$)", ln)]
+    if not re.search(r"^-(\s|$)", text, re.MULTILINE):
+        found = _ID_LINE.findall(text)
+        return found[0] if found else None
+    col0 = [i for i, ln in enumerate(lines) if ln[:1] not in ("", " ", "\t", "#", "-")]
+    if not starts or (col0 and col0[-1] > starts[-1]):
+        return None
+    tail = []
+    for ln in ([] if line_end < 0 else text[line_end + 1:].split("\n")):
+        if re.match(r"^(-(\s|$)|[^\s#])", ln):
+            break
+        tail.append(ln)
+    found = _ID_LINE.findall("\n".join(lines[starts[-1]:] + tail))
+    return found[0] if found else None
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, file: str | None, offset: int) -> SelfCheckError:
+    mark = exc.problem_mark or exc.context_mark
+    anchor = mark
+    if exc.context_mark is not None and exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip()):
+        anchor = exc.context_mark  # "found unexpected end of stream": blame where it began
+    line = anchor.line + 1 + offset if anchor else None
+    qid = _item_qid(text, anchor.index) if anchor else None
+    problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    if exc.context and exc.problem and anchor is exc.context_mark:
+        problem = f"{' '.join(str(exc.context).split())}, {problem}"
+    kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+    return SelfCheckError(f"{kind}: {problem}", file=file, line=line, qid=qid)
+
+
+def _prescan(text: str, *, file: str | None, offset: int) -> None:
+    """Refuse deep nesting before anything recursive runs (the composer recurses per level)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_LineLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SelfCheckError(f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                     file=file, line=event.start_mark.line + 1 + offset,
+                                     qid=_item_qid(text, event.start_mark.index))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _expanded_size(root: yaml.Node, *, file: str | None, offset: int, text: str) -> int:
+    """Values in the document once aliases are expanded, counted without expanding them."""
+    sizes: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in busy:
+            raise SelfCheckError("a YAML alias refers to the list or mapping that holds it", file=file,
+                                 line=node.start_mark.line + 1 + offset,
+                                 qid=_item_qid(text, node.start_mark.index))
+        busy.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        busy.discard(key)
+        sizes[key] = min(total, MAX_VALUES + 1)
+        return sizes[key]
+
+    return size(root)
+
+
 def parse_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> Any:
-    """Parse YAML keeping line numbers (shifted by ``line_offset``); syntax errors name the line."""
+    """Parse YAML keeping line numbers (shifted by ``line_offset``); every failure is one
+    :class:`SelfCheckError` naming the line. Size, nesting and alias expansion are bounded
+    before anything is built."""
+    if len(text) > MAX_BANK_BYTES:
+        raise SelfCheckError(f"the YAML is {len(text):,} characters long (at most {MAX_BANK_BYTES:,})",
+                             file=file, line=line_offset + 1)
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        _prescan(text, file=file, offset=line_offset)
+        loader = _LineLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if _expanded_size(node, file=file, offset=line_offset, text=text) > MAX_VALUES:
+                raise SelfCheckError(
+                    f"the YAML expands to more than {MAX_VALUES:,} values (YAML aliases repeat their "
+                    "anchor; write the text out instead)", file=file, line=line_offset + 1)
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        found = _ID_LINE.findall(text[: mark.index] if mark else text)
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        raise SelfCheckError(f"YAML syntax error: {problem}", file=file, line=line,
-                             qid=found[-1] if found else None) from None
+        raise _yaml_error(exc, text, file, line_offset) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise SelfCheckError(f"the text holds the control character U+{exc.character:04X}, which YAML "
+                             "does not allow", file=file, line=line + line_offset,
+                             qid=_item_qid(text, exc.position)) from None
     except yaml.YAMLError as exc:
         raise SelfCheckError(f"YAML error: {' '.join(str(exc).split())}", file=file) from None
+    except RecursionError:
+        raise SelfCheckError("the YAML is nested too deeply", file=file, line=line_offset + 1) from None
     if line_offset:
         _shift_lines(data, line_offset)
     return data
@@ -246,6 +365,73 @@ def _text_scalars(data: dict[str, Any]) -> None:
             wrong["answer"] = text(wrong["answer"])
 
 
+def _unknown_keys(data: dict[str, Any], qtype: str, *, file: str | None, qid: str | None,
+                  line: int | None) -> None:
+    """Misspelled and misplaced keys, reported as what they are (before any shorthand applies)."""
+    allowed = COMMON_KEYS | TYPE_KEYS[qtype] | ({"correct"} if qtype in ("single", "multiple") else set())
+    other_types = set().union(*TYPE_KEYS.values()) | {"correct"}
+    for key in data:
+        if not isinstance(key, str):
+            raise _fail(f"a key must be a plain word, got {key!r:.40}", data, [], file=file, qid=qid, line=line)
+        if key in allowed:
+            continue
+        if key in other_types:
+            raise _fail(f"key '{key}' does not belong to a {qtype} question", data, [key],
+                        file=file, qid=qid, line=line)
+        close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise _fail(f"unknown key '{key}'{hint}", data, [key], file=file, qid=qid, line=line)
+
+
+def _texts(data: dict[str, Any]) -> Iterable[tuple[list[Any], str, int]]:
+    """Every text of a question: (path, text, limit)."""
+    for key in ("prompt", "explanation", "unit"):
+        if isinstance(data.get(key), str):
+            yield [key], data[key], TEXT_LIMITS[key]
+    for key in ("hints", "answers", "items"):
+        for i, value in enumerate(data.get(key) or [] if isinstance(data.get(key), list) else []):
+            if isinstance(value, str):
+                yield [key, i], value, TEXT_LIMITS[key]
+    feedback = data.get("feedback")
+    if isinstance(feedback, dict):
+        for key, value in feedback.items():
+            if isinstance(value, str):
+                yield ["feedback", key], value, TEXT_LIMITS["feedback"]
+    for list_key in ("options", "wrong_answers"):
+        entries = data.get(list_key)
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, str):
+                yield [list_key, i], entry, TEXT_LIMITS["options"]
+            elif isinstance(entry, dict):
+                for key, value in entry.items():
+                    if isinstance(value, str):
+                        limit = TEXT_LIMITS["feedback"] if key == "feedback" else TEXT_LIMITS["options"]
+                        yield [list_key, i, key], value, limit
+
+
+def _check_sizes(data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None) -> None:
+    for key, limit in (("options", 26), ("items", 12), ("hints", 10), ("answers", 50), ("wrong_answers", 50)):
+        if isinstance(data.get(key), list) and len(data[key]) > limit:
+            raise _fail(f"'{key}' has {len(data[key])} entries (at most {limit})", data, [key],
+                        file=file, qid=qid, line=line)
+    for path, text, limit in _texts(data):
+        if len(text) > limit:
+            raise _fail(f"'{_where(path)}' is {len(text):,} characters long (at most {limit:,})",
+                        data, path, file=file, qid=qid, line=line)
+
+
+def _check_markup(data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None) -> None:
+    """Question text may not load anything: no Markdown images (raw HTML is shown as text)."""
+    for path, text, _ in _texts(data):
+        if path[0] in ("unit", "answers") or path[-1] == "answer":
+            continue
+        images = images_in(text)
+        if images:
+            raise _fail(f"'{_where(path)}' holds an image ({images[0][:60]!r}); self-check text may "
+                        "not load anything: describe it in words or put the image on the page",
+                        data, path, file=file, qid=qid, line=line)
+
+
 def validate(data: Any, *, file: str | None = None, line: int | None = None) -> dict[str, Any]:
     """Validate one question (schema + semantic checks) and return it as a plain dict.
 
@@ -253,23 +439,20 @@ def validate(data: Any, *, file: str | None = None, line: int | None = None) -> 
     by :func:`parse_yaml`, or ``line``), the question id and the problem.
     """
     if not isinstance(data, dict):
-        raise SelfCheckError(f"a question must be a mapping of keys, got {type(data).__name__}",
+        raise SelfCheckError(f"a question must be a mapping of keys, got {_kind(data)}",
                              file=file, line=line)
-    qid = data.get("id") if isinstance(data.get("id"), str) else None
+    qid = data.get("id") if isinstance(data.get("id"), str) and len(data["id"]) <= 80 else None
     if "id" not in data:
         raise _fail("missing required key 'id'", data, [], file=file, qid=None, line=line)
     qtype = data.get("type")
     if qtype is None:
         raise _fail("missing required key 'type' (single, multiple, numeric, text or ordering)",
                     data, [], file=file, qid=qid, line=line)
-    if qtype not in TYPES:
-        raise _fail(f"unknown type {qtype!r} (expected one of {', '.join(TYPES)})", data, ["type"],
+    if not isinstance(qtype, str) or qtype not in TYPES:
+        raise _fail(f"unknown type {qtype!r:.40} (expected one of {', '.join(TYPES)})", data, ["type"],
                     file=file, qid=qid, line=line)
-    allowed = COMMON_KEYS | TYPE_KEYS[qtype]
-    for key in data:
-        if key not in allowed and key in set().union(*TYPE_KEYS.values()):
-            raise _fail(f"key '{key}' does not belong to a {qtype} question", data, [key],
-                        file=file, qid=qid, line=line)
+    _unknown_keys(data, qtype, file=file, qid=qid, line=line)
+    _check_sizes(data, file=file, qid=qid, line=line)
     work = dict(data)
     if isinstance(data, LineDict):
         work = LineDict(data)
@@ -285,6 +468,7 @@ def validate(data: Any, *, file: str | None = None, line: int | None = None) -> 
         error = errors[0]
         raise _fail(_schema_problem(error), work, list(error.absolute_path), file=file, qid=qid,
                     line=line)
+    _check_markup(work, file=file, qid=qid, line=line)
     _semantic_checks(work, file=file, qid=qid, line=line)
     return _plain(work)
 
@@ -332,17 +516,45 @@ def _semantic_checks(data: dict[str, Any], *, file: str | None, qid: str | None,
             if normalise_text(wrong["answer"]) in accepted:
                 raise fail(f"wrong answer {wrong['answer']!r} is also an accepted answer",
                            "wrong_answers", i)
+    if qtype == "numeric":
+        _numeric_checks(data, fail)
     if qtype == "ordering":
         dup = _duplicates(data["items"])
         if dup is not None:
             raise fail(f"item {dup!r} is listed twice", "items")
 
 
+def _numeric_checks(data: dict[str, Any], fail: Any) -> None:
+    tolerance = data.get("tolerance") or {}
+    for part, value in tolerance.items():
+        if not math.isfinite(float(value)):
+            raise fail(f"the tolerance '{part}' must be a finite number", "tolerance", part)
+    answer = float(data["answer"])
+    if not rules.numeric_checkable(answer, tolerance):
+        tol = rules.numeric_tolerance(answer, tolerance)
+        least = abs(answer) * rules.GRID_DIVISIONS / (rules.MAX_CELL / 10)
+        raise fail(f"the answer {rules.format_number(answer)} cannot be checked to within "
+                   f"±{rules.format_number(tol)} (floating-point numbers are not that precise): "
+                   f"give a tolerance of at least {least:.3g}", "tolerance" if tolerance else "answer")
+    unit = data.get("unit")
+    if data.get("percent") and unit is not None:
+        if unit.strip() == "%":
+            raise fail("give either 'percent: true' (the answer is a share such as 0.25, and 25% is "
+                       "accepted) or 'unit: \"%\"' (the answer is in percent, such as 25), not both",
+                       "unit")
+        raise fail(f"'percent: true' makes the answer a share (0.25 = 25%), which has no unit; "
+                   f"drop 'unit: {unit}' or 'percent'", "unit")
+    if unit is not None and not unit.strip():
+        raise fail("'unit' is empty", "unit")
+
+
 def load_bank(path: str | Path, *, display: str | None = None) -> dict[str, dict[str, Any]]:
     """Read a YAML question bank (a list of questions) and return ``{id: validated spec}``.
 
-    ``display`` is the file name used in messages (default: ``path``). Duplicate ids, YAML
-    errors and bad questions raise :class:`SelfCheckError` naming the file and line.
+    ``display`` is the file name used in messages (default: ``path``). Every failure (reading,
+    encoding, YAML, schema, meaning, duplicate ids) raises one :class:`SelfCheckError` naming the
+    file and, where known, the line and the question id. A bank is read once per version of the
+    file, and so is its error.
     """
     path = Path(path)
     name = display or str(path)
@@ -350,26 +562,55 @@ def load_bank(path: str | Path, *, display: str | None = None) -> dict[str, dict
         stat = path.stat()
     except OSError as exc:
         raise SelfCheckError(f"cannot read the question bank: {exc.strerror or exc}", file=name) from None
-    return copy.deepcopy(_load_bank(path.resolve(), name, stat.st_mtime_ns, stat.st_size))
+    outcome = _load_bank(path.resolve(), name, stat.st_mtime_ns, stat.st_size)
+    if isinstance(outcome, SelfCheckError):
+        raise outcome.located()
+    return copy.deepcopy(outcome)
+
+
+def decode_text(raw: bytes, *, file: str | None) -> str:
+    """UTF-8 text (a BOM is dropped) or one error naming the line of the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        text = raw.decode("utf-8", errors="replace")
+        index = len(raw[: exc.start].decode("utf-8", errors="replace"))
+        raise SelfCheckError(f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
+                             "save it as UTF-8", file=file, line=line, qid=_item_qid(text, index)) from None
 
 
 @lru_cache(maxsize=64)
-def _load_bank(path: Path, name: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]]:
+def _load_bank(path: Path, name: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]] | SelfCheckError:
     """Read and validate a bank once per version of the file (pages often use several of its ids)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return _read_bank(path, name, size)
+    except SelfCheckError as error:
+        return error
+
+
+def _read_bank(path: Path, name: str, size: int) -> dict[str, dict[str, Any]]:
+    if size > MAX_BANK_BYTES:
+        raise SelfCheckError(f"the question bank is {size:,} bytes (at most {MAX_BANK_BYTES:,}); "
+                             "split it into several banks", file=name, line=1)
+    try:
+        raw = path.read_bytes()
     except OSError as exc:
         raise SelfCheckError(f"cannot read the question bank: {exc.strerror or exc}", file=name) from None
-    data = parse_yaml(text, file=name)
+    data = parse_yaml(decode_text(raw, file=name), file=name)
     if data is None:
         data = []
     if not isinstance(data, list):
-        raise SelfCheckError("a question bank must be a YAML list of questions", file=name, line=1)
+        raise SelfCheckError("a question bank must be a YAML list of questions (each starting with '- id:')",
+                             file=name, line=1)
+    if len(data) > MAX_QUESTIONS:
+        raise SelfCheckError(f"the bank holds {len(data):,} questions (at most {MAX_QUESTIONS:,})",
+                             file=name, line=1)
     bank: dict[str, dict[str, Any]] = {}
     first_line: dict[str, int | None] = {}
     for item in data:
-        spec = validate(item, file=name)
         line = item.line if isinstance(item, LineDict) else None
+        spec = validate(item, file=name, line=line)
         if spec["id"] in bank:
             raise SelfCheckError(f"duplicate id (first defined on line {first_line[spec['id']]})",
                                  file=name, line=line, qid=spec["id"])

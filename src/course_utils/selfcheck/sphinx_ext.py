@@ -18,6 +18,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from course_utils.selfcheck.assets import CSS_FILE, JS_FILE
 from course_utils.selfcheck.errors import SelfCheckError
 from course_utils.selfcheck.render import MARKER, render_html
 from course_utils.selfcheck.spec import question_from_bank, question_from_yaml
@@ -25,13 +26,27 @@ from course_utils.selfcheck.spec import question_from_bank, question_from_yaml
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
-JS_FILE = "course-selfcheck.js"
-CSS_FILE = "course-selfcheck.css"
 
 
 def _warn(error: SelfCheckError, fallback: str) -> None:
-    logger.warning(error.one_line(with_where=False), location=error.where() or fallback,
-                   type="selfcheck", subtype="spec")
+    """One warning. Sphinx reads a location without ``:line`` as a document name (and prints
+    ``name.rst``), so an error without a line is told at the directive, naming its file."""
+    if error.file and error.line:
+        logger.warning(error.one_line(with_where=False), location=f"{error.file}:{error.line}",
+                       type="selfcheck", subtype="spec")
+    else:
+        text = error.one_line(with_where=False)
+        logger.warning(f"{error.file}: {text}" if error.file else text, location=fallback,
+                       type="selfcheck", subtype="spec")
+
+
+def _warn_once(env: BuildEnvironment, error: SelfCheckError, fallback: str) -> None:
+    """A bad bank used by several directives is reported once."""
+    seen: set[str] = env.__dict__.setdefault("selfcheck_reported", set())
+    text = error.one_line()
+    if text not in seen:
+        seen.add(text)
+        _warn(error, fallback)
 
 
 class SelfCheckDirective(SphinxDirective):
@@ -81,12 +96,18 @@ class SelfCheckDirective(SphinxDirective):
         fallback = f"{self._relative(page)}:{self.lineno}"
         try:
             spec = self._spec(page)
+            if not _register(self.env, spec["id"], f"{self.env.docname}#{self.lineno}", fallback):
+                return []
+            html = render_html(spec)
         except SelfCheckError as error:
-            _warn(error, fallback)
+            _warn_once(self.env, error, fallback)
             return []
-        if not _register(self.env, spec["id"], f"{self.env.docname}#{self.lineno}", fallback):
+        except Exception as exc:  # noqa: BLE001 - a bug is one warning, never a stopped build
+            logger.warning(f"self-check: could not build this self-check ({type(exc).__name__}: "
+                           f"{' '.join(str(exc).split())[:200]}); please report it",
+                           location=fallback, type="selfcheck", subtype="internal")
             return []
-        node = nodes.raw("", render_html(spec), format="html")
+        node = nodes.raw("", html, format="html")
         node["selfcheck_directive"] = True
         return [node]
 
@@ -126,6 +147,7 @@ def _notebook_output_ids(app: Sphinx, doctree: nodes.document) -> None:
 def _init_env(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     if not hasattr(env, "selfcheck_ids"):
         env.selfcheck_ids = {}  # type: ignore[attr-defined]
+    env.selfcheck_reported = set()  # type: ignore[attr-defined]
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
