@@ -1,53 +1,64 @@
 """The checking rules of the self-checks, in pure Python (the JavaScript mirrors them exactly).
 
-A question spec is *compiled* into a public key that holds no answer in plain text:
+A question spec is *sealed* into a public key (format 2) that holds no answer, no feedback and no
+explanation in plain text. Everything secret sits in AES-GCM *boxes*, each under a key derived
+with PBKDF2-HMAC-SHA256 (``ITERATIONS`` rounds, deliberately slow) from the *material* that a
+learner's answer produces:
 
-- choices: per option ``digest(salt, "o", i, "1"|"0")`` (is option ``i`` correct?);
-- text: ``digest(salt, "t", normalise_text(answer))`` for every accepted answer, and
-  ``digest(salt, "w", ...)`` for the anticipated wrong answers that carry feedback;
-- ordering: per position ``p`` ``digest(salt, "p", p, d)`` where ``d`` is the index, in the
-  shown (shuffled) order, of the item that belongs at ``p``;
-- numeric: the tolerance ``tol`` gives a grid step ``g = tol / 5``; the key holds the digests of
-  every grid cell whose centre lies within ``tol`` of the answer (so a value counts as correct
-  when it is within the tolerance, give or take ``g / 2`` at the edges), and for each level
-  ``k < 48`` the digest of the answer's cell on the coarser grid ``g * 2**k``. A wrong value is
-  "too low" or "too high" from the side on which the first coarse cell that matches lies.
+- single: ``o:<i>`` for option ``i`` -> its verdict, feedback and (correct option) the explanation;
+- multiple: the per-option verdicts and feedback sit in one box under the question key ``q``
+  (the page can tell "2 of 3 correct", so they are one derivation away by design); the exact
+  correct set ``m:<i>,<j>`` unlocks the explanation;
+- numeric: the grid step ``g = tol / 5``; ``F = floor(v / g)`` and the coarse cell
+  ``C = floor(F / COARSE)``; ``n:<C>`` unlocks, for the answer's coarse cell(s), the accepted range
+  of ``F`` (and the explanation), and for the ``NEAR`` cells on each side, "too low" / "too high";
+  further away there is no box and the answer is just not right;
+- text: ``t:<normalised text>`` for every accepted answer and anticipated wrong answer;
+- ordering: the correct position of every item under the question key ``q``; the correct order
+  ``p:<d0>,<d1>,...`` unlocks the explanation;
+- "Show answer": the answer under ``r`` derived with ``REVEAL_ITERATIONS`` rounds. The page must
+  be able to show the answer, so running the page's own logic recovers it at that cost.
 
-``check(key, response)`` uses only the key, exactly as the browser does; the unit tests and the
-browser tests run the same table of cases through both. This stops casual peeking (reading the
-page source), not a determined learner, who can brute-force the digests or decode the answer
-that "show answer" reveals.
+Each box's tag (how the page finds it) and its AES key are SHA-256 of the derived bits with a
+prefix; the IV is an HMAC of the AES key. Every key seals one message, and the salt comes from the
+question's id and content, so the same spec always gives byte-identical output.
+``check(key, response)`` uses only the key, exactly as the browser does.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import math
 import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-DIGEST_CHARS = 16
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FORMAT = 2
+ITERATIONS = 30_000
+"""PBKDF2 rounds per check: about 12 ms on this project's CI core, so well under 100 ms on a
+phone-class CPU (see benchmarks/selfcheck_attack.py)."""
+REVEAL_ITERATIONS = 120_000
+"""Rounds for "Show answer": one click, so it may be four times slower."""
+TAG_CHARS = 16
 GRID_DIVISIONS = 5
-LEVELS = 48
-NEIGHBOURS = 3
+COARSE = 64
+NEAR = 3
 MAX_CELL = 1e15
 DEFAULT_MAX_TRIES = 3
+SALT_PREFIX = "selfcheck2\x1f"
 
 _WHITESPACE = re.compile("[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PLAIN = re.compile(f"^({_NUMBER})$")
 _FRACTION = re.compile(rf"^({_NUMBER}) ?/ ?({_NUMBER})$")
-
-
-def digest(salt: str, *parts: object) -> str:
-    """Short salted SHA-256 hex digest of the parts joined by the unit separator."""
-    text = "\x1f".join([salt, *(str(p) for p in parts)])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
 
 
 def normalise_text(text: str) -> str:
@@ -67,13 +78,17 @@ class ParsedNumber:
 def parse_number(text: str, *, percent: bool = False, unit: str | None = None) -> ParsedNumber:
     """Parse ``0.75``, ``3/4``, ``-1.5e3`` and, when ``percent`` is allowed, ``75%`` (= 0.75).
 
-    A trailing ``%`` when percentages are not allowed is read as the unit if ``unit`` is ``%``
-    (``25.4%`` = 25.4) and refused otherwise.
+    With ``unit: "%"`` a trailing ``%`` is the unit (``25%`` = 25); another unit typed after the
+    number (``25 points`` for unit ``points``) is ignored; a ``%`` is refused otherwise.
     """
     s = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
     s = _WHITESPACE.sub(" ", s).strip(" ")
     if not s:
         return ParsedNumber(None, "empty")
+    if unit and unit != "%":
+        u = normalise_text(unit)
+        if u and s.lower().endswith(u) and len(s) > len(u):
+            s = s[: -len(u)].rstrip(" ")
     scale = 1.0
     if s.endswith("%"):
         s = s[:-1].rstrip(" ")
@@ -108,12 +123,23 @@ def numeric_tolerance(answer: float, tolerance: dict[str, float] | None) -> floa
     return tol
 
 
-def grid_cell(value: float, step: float, level: int) -> str | None:
-    """The index of ``value``'s cell on the grid ``step * 2**level`` as text (``None``: too far)."""
-    scaled = value / (step * 2.0**level)
-    if not abs(scaled) < MAX_CELL:
-        return None
-    return str(math.floor(scaled))
+def numeric_grid(answer: float, tolerance: dict[str, float] | None) -> tuple[float, int, int]:
+    """The grid step and the first and last accepted cell: cells whose centre is within the
+    tolerance of the answer (so the edges are exact to a tenth of the tolerance)."""
+    tol = numeric_tolerance(answer, tolerance)
+    step = tol / GRID_DIVISIONS
+    lo, hi = math.floor((answer - tol) / step) - 1, math.floor((answer + tol) / step) + 1
+    cells = [c for c in range(lo, hi + 1) if abs((c + 0.5) * step - answer) <= tol]
+    if not cells:  # a tolerance so small that no centre lies within it: the answer's own cell
+        cells = [math.floor(answer / step)]
+    return step, cells[0], cells[-1]
+
+
+def numeric_checkable(answer: float, tolerance: dict[str, float] | None) -> bool:
+    """Whether the grid of ``answer`` at its tolerance stays within exact float arithmetic."""
+    tol = numeric_tolerance(answer, tolerance)
+    step = tol / GRID_DIVISIONS
+    return math.isfinite(step) and step > 0 and (abs(answer) + tol) / step + (NEAR + 2) * COARSE < MAX_CELL
 
 
 def content_hash(spec: dict[str, Any]) -> str:
@@ -125,6 +151,11 @@ def content_hash(spec: dict[str, Any]) -> str:
 def salt_for(qid: str, version: str) -> str:
     """The deterministic salt of a question: derived from its id and content hash."""
     return hashlib.sha256(f"selfcheck\x1f{qid}\x1f{version}".encode()).hexdigest()[:16]
+
+
+def question_salt(spec: dict[str, Any]) -> str:
+    """The salt of a validated spec (cheap: no key derivation)."""
+    return salt_for(spec["id"], content_hash(spec))
 
 
 def shown_order(n: int, salt: str) -> list[int]:
@@ -140,77 +171,163 @@ def shown_order(n: int, salt: str) -> list[int]:
     return order
 
 
-def _keystream(salt: str, length: int) -> bytes:
-    out = b""
-    counter = 0
-    while len(out) < length:
-        out += hashlib.sha256(f"{salt}\x1fk\x1f{counter}".encode()).digest()
-        counter += 1
-    return out[:length]
-
-
-def seal(salt: str, payload: Any) -> str:
-    """Obfuscate the "show answer" payload (XOR with a salt-derived keystream, base64)."""
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.b64encode(bytes(a ^ b for a, b in zip(data, _keystream(salt, len(data)), strict=True))).decode()
-
-
-def unseal(salt: str, sealed: str) -> Any:
-    """Inverse of :func:`seal`."""
-    data = base64.b64decode(sealed)
-    return json.loads(bytes(a ^ b for a, b in zip(data, _keystream(salt, len(data)), strict=True)))
-
-
 def format_number(value: float) -> str:
     """Shortest text of a float that reads back the same (``0.254``, ``12``)."""
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
 
 
-def compile_key(spec: dict[str, Any]) -> dict[str, Any]:
-    """The public checking key of a validated spec: digests, never plain answers."""
+# --- sealing -----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def derive(salt: str, material: str, iterations: int = ITERATIONS) -> bytes:
+    """PBKDF2-HMAC-SHA256 of ``material`` (UTF-8) with the question's salt: 32 bytes."""
+    return hashlib.pbkdf2_hmac("sha256", material.encode("utf-8"),
+                               (SALT_PREFIX + salt).encode("utf-8"), iterations)
+
+
+def tag_of(bits: bytes) -> str:
+    """How the page finds the box of a derivation (reveals nothing about the material)."""
+    return hashlib.sha256(b"tag" + bits).hexdigest()[:TAG_CHARS]
+
+
+def _aes_key(bits: bytes) -> bytes:
+    return hashlib.sha256(b"key" + bits).digest()
+
+
+def seal_box(bits: bytes, payload: Any) -> str:
+    """AES-GCM of the JSON payload under a key from ``bits``; the IV is an HMAC of that key
+    (deterministic, and safe because every key seals exactly one message)."""
+    key = _aes_key(bits)
+    iv = hmac.new(key, b"iv", hashlib.sha256).digest()[:12]
+    data = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return base64.b64encode(iv + AESGCM(key).encrypt(iv, data, None)).decode()
+
+
+def open_box(bits: bytes, box: str | None) -> Any:
+    """Inverse of :func:`seal_box`; ``None`` when there is no box or it does not open."""
+    if not box:
+        return None
+    try:
+        raw = base64.b64decode(box)
+        return json.loads(AESGCM(_aes_key(bits)).decrypt(raw[:12], raw[12:], None))
+    except Exception:  # noqa: BLE001 - a tampered or foreign box is simply not opened
+        return None
+
+
+class _Sealer:
+    def __init__(self, salt: str) -> None:
+        self.salt = salt
+        self.boxes: dict[str, str] = {}
+
+    def add(self, material: str, payload: dict[str, Any]) -> None:
+        bits = derive(self.salt, material)
+        self.boxes[tag_of(bits)] = seal_box(bits, _clean(payload))
+
+    def single(self, material: str, payload: dict[str, Any], iterations: int = ITERATIONS) -> str:
+        return seal_box(derive(self.salt, material, iterations), _clean(payload))
+
+
+def _clean(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def compile_key(spec: dict[str, Any], texts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The public key of a validated spec: boxes, never plain answers.
+
+    ``texts`` holds the feedback and explanation in the form the page shows them (see
+    :func:`course_utils.selfcheck.render.sealed_texts`); without it the plain strings are sealed.
+    """
+    canonical = json.dumps([spec, texts], sort_keys=True, ensure_ascii=False)
+    return json.loads(_compile_key(canonical))
+
+
+@lru_cache(maxsize=512)
+def _compile_key(canonical: str) -> str:
+    spec, texts = json.loads(canonical)
+    return json.dumps(_compile(spec, texts or _plain_texts(spec)), sort_keys=True)
+
+
+def _plain_texts(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"feedback": dict(spec.get("feedback") or {}),
+            "options": [o.get("feedback") for o in spec.get("options", [])],
+            "wrong": [w["feedback"] for w in spec.get("wrong_answers", [])],
+            "explanation": spec.get("explanation"), "hints": list(spec.get("hints", []))}
+
+
+def _compile(spec: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
     qid, qtype = spec["id"], spec["type"]
     version = content_hash(spec)
     salt = salt_for(qid, version)
-    key: dict[str, Any] = {"id": qid, "type": qtype, "v": version, "salt": salt,
-                           "max_tries": int(spec.get("max_tries", DEFAULT_MAX_TRIES))}
+    fb, expl = texts.get("feedback") or {}, texts.get("explanation")
+    key: dict[str, Any] = {"f": FORMAT, "id": qid, "type": qtype, "v": version, "salt": salt,
+                           "max_tries": int(spec.get("max_tries", DEFAULT_MAX_TRIES)),
+                           "it": ITERATIONS, "rit": REVEAL_ITERATIONS, "hints": texts.get("hints") or []}
+    if fb.get("incorrect") is not None:
+        key["fi"] = fb["incorrect"]
+    sealer = _Sealer(salt)
     if qtype in ("single", "multiple"):
         options = spec["options"]
-        key["options"] = [digest(salt, "o", i, "1" if o.get("correct") else "0")
-                          for i, o in enumerate(options)]
-        key["reveal"] = seal(salt, [i for i, o in enumerate(options) if o.get("correct")])
+        good = [bool(o.get("correct")) for o in options]
+        key["n"] = len(options)
+        if qtype == "single":
+            for i, ok in enumerate(good):
+                sealer.add(f"o:{i}", {"s": "correct" if ok else "incorrect",
+                                      "f": texts["options"][i], "x": expl if ok else None})
+        else:
+            key["q"] = sealer.single("q", {"c": [int(g) for g in good], "f": texts["options"]})
+            sealer.add("m:" + ",".join(str(i) for i, g in enumerate(good) if g),
+                       {"s": "correct", "x": expl})
+        reveal: Any = [i for i, g in enumerate(good) if g]
     elif qtype == "numeric":
         answer = float(spec["answer"])
-        tol = numeric_tolerance(answer, spec.get("tolerance"))
-        step = tol / GRID_DIVISIONS
-        lo, hi = math.floor((answer - tol) / step) - 1, math.floor((answer + tol) / step) + 1
-        accepted = sorted({digest(salt, "n0", c) for c in range(lo, hi + 1)
-                           if abs((c + 0.5) * step - answer) <= tol})
-        key.update(step=repr(step), percent=bool(spec.get("percent", False)),
-                   unit=spec.get("unit") or None, accepted=accepted,
-                   levels=[digest(salt, "n", k, grid_cell(answer, step, k)) for k in range(LEVELS)])
-        shown = (format_number(round(answer * 100, 10)) + "%" if spec.get("percent")
-                 else format_number(answer))
-        key["reveal"] = seal(salt, shown)
+        step, lo, hi = numeric_grid(answer, spec.get("tolerance"))
+        key.update(step=repr(step), co=COARSE, percent=bool(spec.get("percent", False)),
+                   unit=spec.get("unit") or None)
+        c_lo, c_hi = lo // COARSE, hi // COARSE
+        for c in range(c_lo - NEAR, c_hi + NEAR + 1):
+            if c < c_lo:
+                sealer.add(f"n:{c}", {"d": "low", "f": fb.get("too_low")})
+            elif c > c_hi:
+                sealer.add(f"n:{c}", {"d": "high", "f": fb.get("too_high")})
+            else:
+                sealer.add(f"n:{c}", {"a": [lo, hi], "f": fb.get("correct"), "x": expl,
+                                      "l": fb.get("too_low"), "h": fb.get("too_high")})
+        reveal = (format_number(round(answer * 100, 10)) + "%" if spec.get("percent")
+                  else format_number(answer))
     elif qtype == "text":
-        key["accepted"] = sorted({digest(salt, "t", normalise_text(a)) for a in spec["answers"]})
-        key["wrong"] = [digest(salt, "w", normalise_text(w["answer"]))
-                        for w in spec.get("wrong_answers", [])]
-        key["reveal"] = seal(salt, spec["answers"][0])
-    elif qtype == "ordering":
+        for answer in sorted({normalise_text(a) for a in spec["answers"]}):
+            sealer.add(f"t:{answer}", {"s": "correct", "f": fb.get("correct"), "x": expl})
+        for i, wrong in enumerate(spec.get("wrong_answers", [])):
+            sealer.add(f"t:{normalise_text(wrong['answer'])}",
+                       {"s": "incorrect", "w": i, "f": texts["wrong"][i]})
+        reveal = spec["answers"][0]
+    else:
         order = shown_order(len(spec["items"]), salt)
         where_shown = {item: pos for pos, item in enumerate(order)}
-        key["positions"] = [digest(salt, "p", p, where_shown[p]) for p in range(len(order))]
-        key["reveal"] = seal(salt, [where_shown[p] for p in range(len(order))])
+        correct = [where_shown[p] for p in range(len(order))]
+        key["n"] = len(order)
+        key["q"] = sealer.single("q", {"p": correct})
+        sealer.add("p:" + ",".join(map(str, correct)), {"s": "correct", "f": fb.get("correct"), "x": expl})
+        reveal = correct
+    key["r"] = sealer.single("r", {"a": reveal, "x": expl}, REVEAL_ITERATIONS)
+    key["b"] = dict(sorted(sealer.boxes.items()))
     return key
 
 
+# --- checking ----------------------------------------------------------------------------------
+
 @dataclass
 class Result:
-    """Outcome of one check. ``status``: correct | incorrect | partial | invalid."""
+    """Outcome of one check. ``status``: correct | incorrect | partial | invalid.
+
+    ``texts`` holds what the check unlocked: ``feedback`` (the text for this answer),
+    ``options`` (per chosen option, multiple choice) and ``explanation`` (when correct).
+    """
 
     status: str
     detail: dict[str, Any] = field(default_factory=dict)
+    texts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def correct(self) -> bool:
@@ -226,25 +343,46 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _unlock(key: dict[str, Any], material: str) -> Any:
+    bits = derive(key["salt"], material, key["it"])
+    return open_box(bits, key["b"].get(tag_of(bits)))
+
+
+def _open(key: dict[str, Any], name: str, iterations: int) -> Any:
+    return open_box(derive(key["salt"], name, iterations), key.get(name))
+
+
+def reveal(key: dict[str, Any]) -> Any:
+    """What "Show answer" shows: ``{"a": answer, "x": explanation}`` (the page's own logic)."""
+    return _open(key, "r", key["rit"]) or {}
+
+
 def _check_choices(key: dict[str, Any], response: Any) -> Result:
-    salt = key["salt"]
-    good = [digest(salt, "o", i, "1") == h for i, h in enumerate(key["options"])]
+    n = key["n"]
     if _is_int(response):
         response = [response]
     if not isinstance(response, (list, tuple)) or not all(_is_int(i) for i in response):
         return Result("invalid", {"problem": "choose"})
     chosen = sorted(set(response))
-    if not chosen or any(not (0 <= i < len(good)) for i in chosen):
+    if not chosen or any(not (0 <= i < n) for i in chosen):
         return Result("invalid", {"problem": "choose"})
     if key["type"] == "single":
         if len(chosen) != 1:
             return Result("invalid", {"problem": "choose"})
-        return Result("correct" if good[chosen[0]] else "incorrect", {"chosen": chosen})
+        box = _unlock(key, f"o:{chosen[0]}") or {}
+        status = "correct" if box.get("s") == "correct" else "incorrect"
+        return Result(status, {"chosen": chosen}, {"feedback": box.get("f"), "explanation": box.get("x")})
+    box = _open(key, "q", key["it"]) or {"c": [0] * n, "f": [None] * n}
+    good = [bool(c) for c in box["c"]]
     right = sum(1 for i in chosen if good[i])
     wrong = len(chosen) - right
     total = sum(good)
     status = "correct" if right == total and wrong == 0 else ("partial" if right else "incorrect")
-    return Result(status, {"chosen": chosen, "right": right, "wrong": wrong, "total": total})
+    texts: dict[str, Any] = {"options": {i: box["f"][i] for i in chosen if box["f"][i]},
+                             "marks": {i: good[i] for i in chosen}}
+    if status == "correct":
+        texts["explanation"] = (_unlock(key, "m:" + ",".join(map(str, chosen))) or {}).get("x")
+    return Result(status, {"chosen": chosen, "right": right, "wrong": wrong, "total": total}, texts)
 
 
 def _check_numeric(key: dict[str, Any], response: Any) -> Result:
@@ -252,39 +390,51 @@ def _check_numeric(key: dict[str, Any], response: Any) -> Result:
                           percent=key["percent"], unit=key["unit"])
     if parsed.value is None:
         return Result("invalid", {"problem": parsed.problem})
-    salt, step, value = key["salt"], float(key["step"]), parsed.value
-    cell = grid_cell(value, step, 0)
-    if cell is not None and digest(salt, "n0", cell) in key["accepted"]:
-        return Result("correct", {"value": value})
-    for level, wanted in enumerate(key["levels"]):
-        cell = grid_cell(value, step, level)
-        if cell is None:
-            continue
-        for shift in range(-NEIGHBOURS, NEIGHBOURS + 1):
-            if digest(salt, "n", level, int(cell) + shift) == wanted:
-                direction = "low" if shift > 0 else ("high" if shift < 0 else None)
-                return Result("incorrect", {"value": value, "direction": direction})
-    return Result("incorrect", {"value": value, "direction": None})
+    value, step = parsed.value, float(key["step"])
+    scaled = value / step
+    far = Result("incorrect", {"value": value, "direction": None}, {"feedback": key.get("fi")})
+    if not abs(scaled) < MAX_CELL:
+        return far
+    cell = math.floor(scaled)
+    box = _unlock(key, f"n:{cell // key['co']}")
+    if not box:
+        return far
+    if "a" in box:
+        lo, hi = box["a"]
+        if lo <= cell <= hi:
+            return Result("correct", {"value": value},
+                          {"feedback": box.get("f"), "explanation": box.get("x")})
+        direction = "low" if cell < lo else "high"
+        text = box.get("l" if direction == "low" else "h")
+    else:
+        direction, text = box["d"], box.get("f")
+    return Result("incorrect", {"value": value, "direction": direction}, {"feedback": text})
 
 
 def _check_text(key: dict[str, Any], response: Any) -> Result:
     text = normalise_text(str(response or ""))
     if not text:
         return Result("invalid", {"problem": "empty"})
-    if digest(key["salt"], "t", text) in key["accepted"]:
-        return Result("correct")
-    wrong = digest(key["salt"], "w", text)
-    match = next((i for i, h in enumerate(key["wrong"]) if h == wrong), None)
-    return Result("incorrect", {} if match is None else {"wrong_answer": match})
+    box = _unlock(key, f"t:{text}") or {}
+    if box.get("s") == "correct":
+        return Result("correct", {}, {"feedback": box.get("f"), "explanation": box.get("x")})
+    if "w" in box:
+        return Result("incorrect", {"wrong_answer": box["w"]}, {"feedback": box.get("f")})
+    return Result("incorrect", {}, {"feedback": key.get("fi")})
 
 
 def _check_ordering(key: dict[str, Any], response: Any) -> Result:
-    n = len(key["positions"])
+    n = key["n"]
     order = list(response) if isinstance(response, (list, tuple)) else []
     if not all(_is_int(d) for d in order) or sorted(order) != list(range(n)):
         return Result("invalid", {"problem": "order"})
-    placed = sum(1 for p, d in enumerate(order) if digest(key["salt"], "p", p, d) == key["positions"][p])
-    return Result("correct" if placed == n else "incorrect", {"placed": placed, "total": n})
+    correct = (_open(key, "q", key["it"]) or {}).get("p") or []
+    placed = sum(1 for p, d in enumerate(order) if p < len(correct) and correct[p] == d)
+    if placed == n:
+        box = _unlock(key, "p:" + ",".join(map(str, order))) or {}
+        return Result("correct", {"placed": placed, "total": n},
+                      {"feedback": box.get("f"), "explanation": box.get("x")})
+    return Result("incorrect", {"placed": placed, "total": n}, {"feedback": key.get("fi")})
 
 
 _CHECKERS = {"single": _check_choices, "multiple": _check_choices, "numeric": _check_numeric,
