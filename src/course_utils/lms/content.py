@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from course_utils.selfcheck.render import inline
-from course_utils.selfcheck.rules import compile_key, format_number, numeric_tolerance, shown_order
+from course_utils.selfcheck.rules import format_number, numeric_tolerance, question_salt, shown_order
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -82,7 +82,7 @@ def feedback(spec: dict[str, Any], key: str) -> str:
 
 def ordering_shown(spec: dict[str, Any]) -> list[int]:
     """The items' indices in the order the book shows them (never the right order)."""
-    return shown_order(len(spec["items"]), compile_key(spec)["salt"])
+    return shown_order(len(spec["items"]), question_salt(spec))
 
 
 def position_label(position: int) -> str:
