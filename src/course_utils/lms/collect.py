@@ -139,6 +139,17 @@ def _chapter_of(path: Path) -> tuple[str, Path, Path | None]:
     return path.stem, path, None
 
 
+def _toc_files(node: Any, folder: Path, files: list[Path]) -> None:
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if isinstance(node.get(key), str):
+                files.append((folder / node[key]).with_suffix("").resolve())
+        node = [v for v in node.values() if isinstance(v, (list, dict))]
+    if isinstance(node, list):
+        for value in node:
+            _toc_files(value, folder, files)
+
+
 def _toc_order(start: Path) -> list[Path]:
     """The files listed in the nearest ``_toc.yml`` at or above ``start`` (resolved, in order)."""
     for folder in (start, *start.parents):
@@ -149,20 +160,7 @@ def _toc_order(start: Path) -> list[Path]:
             except (OSError, yaml.YAMLError):
                 return []
             files: list[Path] = []
-
-            def walk(node: Any) -> None:
-                if isinstance(node, dict):
-                    for key in ("root", "file"):
-                        if isinstance(node.get(key), str):
-                            files.append((folder / node[key]).with_suffix("").resolve())
-                    for value in node.values():
-                        if isinstance(value, (list, dict)):
-                            walk(value)
-                elif isinstance(node, list):
-                    for value in node:
-                        walk(value)
-
-            walk(data)
+            _toc_files(data, folder, files)
             return files
     return []
 

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from course_utils.selfcheck.render import inline
-from course_utils.selfcheck.rules import format_number, numeric_tolerance, question_salt, shown_order
+from course_utils.selfcheck.rules import (
+    format_number,
+    numeric_tolerance,
+    question_salt,
+    shown_order,
+)
 
 _TAG = re.compile(r"<[^>]+>")
 
