@@ -44,11 +44,11 @@ def _right(spec):
 def _cmi(page, version):
     if version == "1.2":
         script = """() => { const c = window.API.cmi; return {raw: c.core.score.raw, status: c.core.lesson_status,
-            location: c.core.lesson_location, suspend: c.suspend_data, exit: c.core.exit}; }"""
+            location: c.core.lesson_location, suspend: c.suspend_data}; }"""
     else:
         script = """() => { const c = window.API_1484_11.cmi; return {raw: c.score.raw, scaled: c.score.scaled,
             status: c.completion_status, success: c.success_status, progress: c.progress_measure,
-            location: c.location, suspend: c.suspend_data, exit: c.exit}; }"""
+            location: c.location, suspend: c.suspend_data}; }"""
     return page.evaluate(script)
 
 
@@ -143,7 +143,7 @@ def test_manifest_organisation_follows_the_toc(lms_book, tmp_path):
         folders = [i.findtext(f"{ns}title") for i in org.findall(f"{ns}item") if i.get("identifierref") is None]
         assert folders == ["Start here", "Chapters", "Reference", "For instructors"]
         scos = [i for i in org.iter(f"{ns}item") if i.get("identifierref")]
-        assert len(scos) == len(report.scos) == 12
+        assert len(scos) == len(report.scos) >= 12
         files = {f.get("href") for f in manifest.iter(f"{ns}file")}
         assert files <= names and "book/01-know-thy-technology/lab.html" in files
         for name, text in pages.items():
