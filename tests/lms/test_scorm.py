@@ -12,7 +12,7 @@ import pytest
 from course_utils.lms.scorm import scorm_package
 from course_utils.selfcheck import load_bank
 
-pytestmark = pytest.mark.lms
+pytestmark = [pytest.mark.lms, pytest.mark.xdist_group("lms-scorm")]
 SCO = "pkg/sco-01-know-thy-technology.html"
 PAGE = "book/01-know-thy-technology/index.html"
 
@@ -152,3 +152,31 @@ def test_manifest_organisation_follows_the_toc(lms_book, tmp_path):
         assert bridge < pages[PAGE].index("course-selfcheck")
         assert sum(len(s.questions) for s in report.scos) == sum(
             len(set(re.findall(r'data-selfcheck-id="([^"]+)"', t))) for n, t in pages.items() if n.startswith("book/"))
+
+
+@pytest.mark.parametrize("right, status", [(True, "passed"), (False, "failed")])
+def test_every_self_check_answered_sets_the_final_status(lms_site, lms_browser, right, status):
+    url, version, site = lms_site
+    config = json.loads(re.search(r'id="course-scorm-config">(.*?)</script>',
+                                  (site / SCO).read_text()).group(1))
+    context = lms_browser.new_context()
+    page = context.new_page()
+    page.goto(f"{url}host.html?v={version}&sco={SCO}&mastery=80")
+    _frame(page).locator(".selfcheck[data-ready]").first.wait_for()
+    frame = next(f for f in page.frames if f.url.endswith(PAGE))
+    # The result events of the self-check contract, for every question of the chapter
+    # (those of the lab page too, which the learner answered on another visit).
+    frame.evaluate("""([ids, right]) => ids.forEach(id => document.dispatchEvent(new CustomEvent(
+        "course-selfcheck:result", {detail: {id, status: right ? "correct" : "revealed",
+        score: right ? 1 : 0, maxScore: 1}})))""", [config["questions"], right])
+    frame.evaluate("""() => document.dispatchEvent(new CustomEvent("course-selfcheck:result",
+        {detail: {id: "not-in-this-chapter", status: "correct", score: 1, maxScore: 1}}))""")
+    cmi = _wait_for(page, version, lambda c: c["raw"] not in ("", None) and
+                    float(c["raw"]) == (100 if right else 0), "the final score")
+    if version == "1.2":
+        assert cmi["status"] == status
+    else:
+        assert cmi["status"] == "completed" and cmi["success"] == status
+        assert float(cmi["progress"]) == 1
+    assert "not-in-this-chapter" not in json.loads(cmi["suspend"])["r"]
+    context.close()
