@@ -21,6 +21,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	@sh .ci/ensure-chromium
+	@sh .ci/ensure-npm
 	$(BIN)/ruff check .
 	$(BIN)/course check exercises/
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n auto --dist loadgroup

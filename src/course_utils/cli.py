@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_grading_parsers(subparsers)
+    from course_utils.lms.cli import add_lms_parsers
+
+    add_lms_parsers(subparsers)
     return parser
 
 
