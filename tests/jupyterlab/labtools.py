@@ -1,0 +1,141 @@
+"""Helpers for the lab tests: a real JupyterLab 4 (and Notebook 7) on 127.0.0.1, driven by Debian chromium through Playwright.
+
+One server per xdist worker: its own temporary root, settings, workspaces, runtime and IPython
+folders; a random token; a free port; stopped by its process id at teardown. Every page records
+the requests it makes; a request to any host but 127.0.0.1 is blocked and fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOOLS = REPO_ROOT / "tools"
+LOCAL_HOSTS = {"127.0.0.1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LabServer:
+    """A running ``jupyter lab`` process with its URLs and folders."""
+
+    def __init__(self, base: Path) -> None:
+        self.root = base / "root"
+        self.root.mkdir(parents=True)
+        self.token = secrets.token_hex(16)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = base / "jupyter-lab.log"
+        env = dict(os.environ)
+        for name, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                          ("JUPYTER_DATA_DIR", "data"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                          ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython")]:
+            (base / sub).mkdir()
+            env[name] = str(base / sub)
+        env["OMP_NUM_THREADS"] = "1"
+        env.pop("JUPYTER_PATH", None)
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+             "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
+             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--LabApp.extension_manager=readonly", "--ServerApp.open_browser=False"],
+            cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.api("status"), timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"jupyter lab did not answer in {timeout} s:\n{self.log()}")
+
+    def api(self, path: str) -> str:
+        return f"{self.url}api/{path}?token={self.token}"
+
+    def lab(self, notebook: str) -> str:
+        return f"{self.url}lab/tree/{notebook}?token={self.token}"
+
+    def notebook7(self, notebook: str) -> str:
+        return f"{self.url}notebooks/{notebook}?token={self.token}"
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def shutdown_kernels(self) -> None:
+        """Stop every kernel (between tests) through the REST API."""
+        with urllib.request.urlopen(self.api("sessions"), timeout=5) as resp:
+            sessions = json.load(resp)
+        for session in sessions:
+            request = urllib.request.Request(self.api(f"sessions/{session['id']}"),
+                                             method="DELETE")
+            urllib.request.urlopen(request, timeout=10).close()
+
+    def stop(self) -> None:
+        """Stop the server by its process id (its process group: the kernels too)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self._log.close()
+
+
+class Traffic:
+    """Every request a page made; requests to other hosts are blocked and listed."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+
+    def handle(self, route) -> None:  # noqa: ANN001
+        url = route.request.url
+        self.urls.append(url)
+        host = urlparse(url).hostname
+        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def websocket(self, ws) -> None:  # noqa: ANN001
+        if urlparse(ws.url).hostname not in LOCAL_HOSTS:
+            self.outside.append(ws.url)
+
+
+def load_prepare_labs():
+    """The notebook preparation tool (tools/prepare_labs.py) as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("prepare_labs", TOOLS / "prepare_labs.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("prepare_labs", module)
+    spec.loader.exec_module(module)
+    return module
