@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import anywidget
 import traitlets
 
+from course_utils.selfcheck.assets import ESM_EXPORT, static_text, widget_css, widget_esm
 from course_utils.selfcheck.render import render_html
-from course_utils.selfcheck.rules import Result, check, compile_key, shown_order
+from course_utils.selfcheck.rules import Result, check, compile_key, question_salt, shown_order
 
-ESM_EXPORT = "\nexport default { render: (ctx) => globalThis.courseSelfcheck.render(ctx) };\n"
-
-
-@lru_cache(maxsize=2)
-def static_text(name: str) -> str:
-    """The text of a file in the package's ``static`` folder (the JS and CSS of the book)."""
-    return resources.files("course_utils.selfcheck").joinpath("static", name).read_text("utf-8")
+__all__ = ["ESM_EXPORT", "SelfCheck", "static_text", "to_answer", "to_response"]
 
 
 def to_response(spec: dict[str, Any], answer: Any) -> Any:
@@ -36,7 +29,7 @@ def to_response(spec: dict[str, Any], answer: Any) -> Any:
 
         return index(answer) if qtype == "single" else [index(a) for a in answer]
     if qtype == "ordering":
-        shown = shown_order(len(spec["items"]), compile_key(spec)["salt"])
+        shown = shown_order(len(spec["items"]), question_salt(spec))
         texts = [spec["items"][i] for i in shown]
         return [texts.index(a) if a in texts else a for a in answer]
     return str(answer)
@@ -55,7 +48,7 @@ def to_answer(spec: dict[str, Any], response: Any) -> Any:
 
         return text(response) if qtype == "single" else [text(i) for i in response]
     if qtype == "ordering":
-        shown = shown_order(len(spec["items"]), compile_key(spec)["salt"])
+        shown = shown_order(len(spec["items"]), question_salt(spec))
         return [spec["items"][shown[d]] if isinstance(d, int) and 0 <= d < len(shown) else d
                 for d in response]
     return response
@@ -69,8 +62,8 @@ class SelfCheck(anywidget.AnyWidget):
     answer), ``result`` the detail of the check. Setting ``answer`` from Python checks it too.
     """
 
-    _esm = static_text("course-selfcheck.js") + ESM_EXPORT
-    _css = static_text("course-selfcheck.css")
+    _esm = widget_esm()
+    _css = widget_css()
 
     html = traitlets.Unicode("").tag(sync=True)
     qid = traitlets.Unicode("").tag(sync=True)
@@ -78,6 +71,9 @@ class SelfCheck(anywidget.AnyWidget):
     answer = traitlets.Any(None, allow_none=True).tag(sync=True)
     correct = traitlets.Bool(None, allow_none=True).tag(sync=True)
     result = traitlets.Dict().tag(sync=True)
+    tries = traitlets.Int(0).tag(sync=True)
+    hints = traitlets.Int(0).tag(sync=True)
+    revealed = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, spec: dict[str, Any], **kwargs: Any) -> None:
         self._spec = spec
