@@ -1,327 +1,262 @@
-"""Content rules of the chapter pages (marker ``content``; pure text checks, no build, < 2 s).
-
-- every self-check on a chapter page is classified (apply/recall, objective) in
-  tests/data/selfcheck_kinds.yml, and at least two thirds of each chapter's self-checks are *apply*;
-- no two self-checks in the book are duplicates (same or nearly the same prompt, or the same answer
-  key to a similar prompt);
-- the learning objectives carry their stable numbers and short names;
-- every chapter page states prerequisites and a time estimate, and the intro states prerequisites;
-- the instructor guide's schedule and page-length claim match the book;
-- a few consistency points decided for issue 12 (service-profit chain, spellings, Crépin).
-"""
+"""Content checks of issue 12: exercises name their objectives, labs state prerequisites and time,
+plots carry alt text and captions, self-check code is hidden, helpers are shown in plain pandas the
+first time the course calls them, and chapter, lab and helpers agree on shared facts."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
+import json
 import re
-from difflib import SequenceMatcher
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
-from course_utils.selfcheck.spec import load_bank
+from course_utils.labs import datasets, raci, service_profit
+from course_utils.labs import skills_profiles as sp
+from course_utils.labs.datasets.time_log import ACTIVITY_CATEGORY
 
 pytestmark = pytest.mark.content
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BOOK = REPO_ROOT / "book"
-CHAPTERS = sorted(p.parent for p in BOOK.glob("0[1-6]-*/index.md"))
-KINDS_FILE = Path(__file__).parent / "data" / "selfcheck_kinds.yml"
-MIN_APPLY_SHARE = Fraction(2, 3)
-
-DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{selfcheck\}[^\n]*\n(?P<body>.*?)^(?P=fence)\s*$",
-                       re.MULTILINE | re.DOTALL)
-OBJECTIVE = re.compile(r"^- \*\*(?P<num>\d\.\d+) (?P<name>[^*]+?)\.\*\*", re.MULTILINE)
+LABS = sorted(BOOK.glob("[0-9][0-9]-*/lab.ipynb"))
+EXERCISES = sorted((REPO_ROOT / "exercises").glob("ch[0-9][0-9]_*.ipynb"))
+PLAIN = re.compile(r"in plain (pandas|matplotlib|numpy)", re.IGNORECASE)
+OBJECTIVE = re.compile(r"\*Learning objective:\* chapter (\d+), no\. (\d+) — \S")
 
 
-# ------------------------------------------------------------------ reading pages and banks
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
 
 
-def chapter_number(chapter: Path) -> int:
-    return int(chapter.name[:2])
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
 
 
-def shown_selfchecks(page: Path) -> list[dict[str, Any]]:
-    """The self-check specs a page shows, in page order (from its bank or written inline)."""
-    text = page.read_text(encoding="utf-8")
-    specs = []
-    for match in DIRECTIVE.finditer(text):
-        body = match.group("body")
-        options = dict(re.findall(r"^:(\w+):\s*(.+?)\s*$", body, re.MULTILINE))
-        if "bank" in options:
-            bank = load_bank(page.parent / options["bank"])
-            assert options.get("id") in bank, f"{page}: id {options.get('id')!r} not in {options['bank']}"
-            specs.append(bank[options["id"]])
-        else:
-            specs.append(yaml.safe_load(body))
-    return specs
+def _objectives(chapter: int) -> list[str]:
+    """The bullet points under "## Learning objectives" of a chapter page."""
+    (page,) = BOOK.glob(f"{chapter:02d}-*/index.md")
+    text = page.read_text(encoding="utf-8").split("## Learning objectives", 1)[1].split("\n## ", 1)[0]
+    return [line for line in text.splitlines() if line.startswith("- ")]
 
 
-def all_book_selfchecks() -> list[tuple[str, dict[str, Any]]]:
-    """Every self-check spec in the book: all banks and all inline directives, with where it lives."""
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for bank_file in sorted(BOOK.rglob("*.yml")):
-        data = yaml.safe_load(bank_file.read_text(encoding="utf-8"))
-        if isinstance(data, list) and all(isinstance(q, dict) and "prompt" in q for q in data):
-            for qid, spec in load_bank(bank_file).items():
-                found[(str(bank_file.relative_to(REPO_ROOT)), qid)] = spec
-    for page in sorted(BOOK.rglob("*.md")):
-        for match in DIRECTIVE.finditer(page.read_text(encoding="utf-8")):
-            if not re.search(r"^:bank:", match.group("body"), re.MULTILINE):
-                spec = yaml.safe_load(match.group("body"))
-                found[(str(page.relative_to(REPO_ROOT)), spec["id"])] = spec
-    return [(f"{where}:{qid}", spec) for (where, qid), spec in found.items()]
+def _rel(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT))
 
 
-def kinds() -> dict[str, Any]:
-    return yaml.safe_load(KINDS_FILE.read_text(encoding="utf-8"))
+def test_there_are_a_lab_0_and_six_exercises() -> None:
+    assert [p.parent.name for p in LABS][0] == "00-pandas-for-marketers"
+    assert len(LABS) == 7 and len(EXERCISES) == 6
 
 
-def prose_words(text: str) -> int:
-    """Words of running text: outside fenced blocks and tables, citations dropped, roles as text."""
-    kept, fence = [], None
-    for line in text.splitlines():
-        marker = re.match(r"^(`{3,}|:{3,})", line)
-        if marker:
-            if fence is None:
-                fence = marker.group(1)
-            elif line.strip() == fence:
-                fence = None
+# --- exercises -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=_rel)
+def test_every_question_names_an_objective_of_its_chapter(exercise: Path) -> None:
+    chapter = int(exercise.name[2:4])
+    n_objectives = len(_objectives(chapter))
+    questions = [c for c in _cells(exercise) if c["cell_type"] == "markdown" and _source(c).startswith("## Question")]
+    assert questions, f"{exercise.name}: no questions"
+    for cell in questions:
+        text = _source(cell)
+        title = text.splitlines()[0]
+        match = OBJECTIVE.search(text)
+        assert match, f"{exercise.name}: '{title}' names no learning objective"
+        assert int(match[1]) == chapter, f"{exercise.name}: '{title}' cites chapter {match[1]}"
+        assert 1 <= int(match[2]) <= n_objectives, (
+            f"{exercise.name}: '{title}' cites objective {match[2]}; chapter {chapter} has {n_objectives}"
+        )
+
+
+def test_objective_pattern_rejects_a_question_without_one() -> None:
+    assert OBJECTIVE.search("*Learning objective:* chapter 1, no. 2 — describe the share")
+    assert not OBJECTIVE.search("## Question 1 (2 points)\n\nIn which year ...")
+
+
+def test_exercise_4_uses_the_labs_strategic_activities() -> None:
+    setup = _source(_cells(REPO_ROOT / "exercises/ch04_cmo_and_markedssjef.ipynb")[1])
+    assert "ACTIVITY_CATEGORY" in setup and "markedssjef's logged" not in setup
+    assert ACTIVITY_CATEGORY["leadership group meeting"] == "strategic"
+
+
+def test_exercise_6_uses_the_capstone_model() -> None:
+    text = "\n".join(_source(c) for c in _cells(REPO_ROOT / "exercises/ch06_capstone.ipynb"))
+    assert "skills_profiles as sp" in text and "career_plan as cp" in text
+    assert "both levels are 3 or more" not in text
+
+
+# --- labs ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lab", LABS, ids=_rel)
+def test_lab_states_prerequisites_and_time(lab: Path) -> None:
+    top = _source(_cells(lab)[0])
+    assert "**Before you start:**" in top and "**Time:**" in top, f"{_rel(lab)}: first cell lacks prerequisites or time"
+
+
+def _has_image(cell: dict) -> bool:
+    return any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+
+
+def _plots_something(cell: dict) -> bool:
+    return bool(re.search(r"plt\.show\(\)|\.plot[.(]|plot_\w+\(", _source(cell)))
+
+
+def test_every_plot_has_alt_text_and_a_caption() -> None:
+    names = []
+    for notebook in LABS:
+        for cell in _cells(notebook):
+            if cell["cell_type"] != "code" or not (_has_image(cell) or _plots_something(cell)):
+                continue
+            if "plt.show()" not in _source(cell) and not _has_image(cell):
+                continue
+            where = f"{_rel(notebook)} cell {cell.get('id')}"
+            mystnb = cell["metadata"].get("mystnb", {})
+            alt = mystnb.get("image", {}).get("alt", "")
+            caption = mystnb.get("figure", {}).get("caption", "")
+            assert len(re.findall(r"[A-Za-z]{2,}", alt)) >= 8, f"{where}: alt text missing or too short"
+            assert not re.search(r"\.png|_images/", alt), f"{where}: alt text is a file name"
+            assert len(caption.split()) >= 8, f"{where}: caption missing or too short"
+            names.append(mystnb.get("figure", {}).get("name"))
+    assert names and None not in names and len(set(names)) == len(names), f"figure names must be unique: {names}"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=_rel)
+def test_self_check_code_is_hidden(lab: Path) -> None:
+    for cell in _cells(lab):
+        if cell["cell_type"] == "code" and re.search(r"(?<![.\w])show\(", _source(cell)):
+            assert "hide-input" in cell["metadata"].get("tags", []), (
+                f"{_rel(lab)} cell {cell.get('id')}: a self-check cell must be tagged hide-input"
+            )
+
+
+def _helper_calls(cells: list[dict]) -> list[tuple[int, str]]:
+    """(cell index, "module.function") of every call of a course_utils.labs function."""
+    aliases: dict[str, str] = {}
+    calls = []
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
             continue
-        if fence is None and not line.lstrip().startswith("|"):
-            kept.append(line)
-    joined = re.sub(r"\{cite:[pt]\}`[^`]*`", "", "\n".join(kept))
-    joined = re.sub(r"\{(?:term|doc)\}`([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", joined)
-    return len(joined.split())
+        tree = ast.parse(_source(cell))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_utils.labs"):
+                for alias in node.names:
+                    target = _import(node.module, alias.name)
+                    if inspect.ismodule(target) or inspect.isfunction(target):
+                        aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases:
+                calls.append((index, f"{aliases[func.value.id]}.{func.attr}"))
+            elif isinstance(func, ast.Name) and func.id in aliases:
+                calls.append((index, aliases[func.id]))
+    return [(i, name) for i, name in calls if inspect.isfunction(_resolve(name))]
 
 
-# ------------------------------------------------------------------ duplicates
+def _import(module: str, name: str) -> object:
+    """``from module import name``: a submodule or an attribute."""
+    try:
+        return importlib.import_module(f"{module}.{name}")
+    except ModuleNotFoundError:
+        return getattr(importlib.import_module(module), name)
 
 
-def normalise(text: str) -> str:
-    text = re.sub(r"[*_`>]", " ", str(text).lower())
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text)).strip()
+def _resolve(name: str) -> object:
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr, None)
 
 
-def answer_key(spec: dict[str, Any]) -> tuple[Any, ...]:
-    """What counts as the answer of a question, normalised, so that two specs can be compared."""
-    kind = spec["type"]
-    if kind == "text":
-        return (kind, frozenset(normalise(a) for a in spec["answers"]))
-    if kind == "numeric":
-        return (kind, float(spec["answer"]), normalise(spec.get("unit", "")))
-    if kind == "ordering":
-        return (kind, tuple(normalise(i) for i in spec["items"]))
-    correct = frozenset(normalise(o["text"]) for o in spec["options"] if o.get("correct"))
-    return (kind, correct)
+def test_plain_pandas_is_shown_beside_each_helpers_first_call() -> None:
+    explained: set[str] = set()
+    missing = []
+    for lab in LABS:
+        cells = _cells(lab)
+        for index, name in _helper_calls(cells):
+            if name in explained:
+                continue
+            explained.add(name)
+            short = name.rsplit(".", 1)[1]
+            nearby = [_source(c) for c in cells[max(index - 1, 0): index + 3]]
+            if not any(PLAIN.search(text) and short in text for text in nearby):
+                missing.append(f"{_rel(lab)}: {name}")
+    assert not missing, "no plain-pandas explanation next to the first call of: " + "; ".join(missing)
 
 
-def similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, normalise(a), normalise(b)).ratio()
+@pytest.mark.parametrize("lab", LABS, ids=_rel)
+def test_cells_named_in_the_text_exist(lab: Path) -> None:
+    cells = _cells(lab)
+    code = "\n".join(_source(c) for c in cells if c["cell_type"] == "code")
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            continue
+        for name in re.findall(r"the `([^`]+)` cell", _source(cell)):
+            assert name in code, f"{_rel(lab)}: the text refers to a cell `{name}` that no code cell holds"
 
 
-def full_text(spec: dict[str, Any]) -> str:
-    """Prompt plus everything a learner chooses from or types: the question as a whole."""
-    parts = [spec["prompt"], *map(str, spec.get("answers", [])), *map(str, spec.get("items", []))]
-    parts += [option["text"] for option in spec.get("options", [])]
-    if "answer" in spec:
-        parts.append(str(spec["answer"]))
-    return " ".join(parts)
+def test_lab_0_bank_answers_come_from_the_data() -> None:
+    bank = {q["id"]: q for q in yaml.safe_load((BOOK / "00-pandas-for-marketers/questions.yml").read_text())}
+    stores = datasets.load("store_experience")
+    assert bank["ch00-lab-large-north"]["answer"] == int(
+        ((stores["size"] == "large") & (stores["region"] == "North")).sum()
+    )
+    top = stores.groupby("size", observed=True)["satisfaction"].mean().idxmax()
+    assert [o["text"] for o in bank["ch00-lab-top-size"]["options"] if o.get("correct")] == [top]
+    cell = stores.pivot_table(index="region", columns="size", values="satisfaction", aggfunc="mean", observed=True)
+    assert bank["ch00-lab-pivot-cell"]["answer"] == pytest.approx(round(cell.loc["West", "medium"], 1))
+    log = datasets.load("time_log")
+    kinds = log["activity"].map(ACTIVITY_CATEGORY)
+    share = log.loc[kinds == "operational", "hours"].sum() / log["hours"].sum()
+    assert bank["ch00-lab-operational-share"]["answer"] == pytest.approx(round(share, 3))
 
 
-def are_duplicates(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Nearly the same question as a whole, or the same answer key to a clearly similar prompt.
-
-    Prompts alone are not enough: two ordering questions may share the template "Put the steps
-    in order" and still ask about different things.
-    """
-    if similarity(full_text(a), full_text(b)) >= 0.65:
-        return True
-    same_answer = a["type"] == b["type"] and answer_key(a) == answer_key(b)
-    return same_answer and similarity(a["prompt"], b["prompt"]) >= 0.5
+def test_no_off_spelling_in_notebooks_and_lab_helpers() -> None:
+    sources = {path: "\n".join(_source(c) for c in _cells(path)) for path in [*LABS, *EXERCISES]}
+    sources.update({p: p.read_text(encoding="utf-8") for p in (REPO_ROOT / "src/course_utils/labs").rglob("*.py")})
+    for path, text in sources.items():
+        for word in ("e-mail", "secondhand", "second hand"):
+            assert word not in text.lower(), f"{_rel(path)}: write 'email' / 'second-hand', not {word!r}"
 
 
-# The pair issue 12 found: two "complete the commandment" questions on two pages.
-OLD_COMMANDMENT_PAIR = (
-    {"id": "a", "type": "text", "answers": ["marketing"],
-     "prompt": "Complete Bernhart's second commandment: \"If you're a technologist, know thy ______\". (One word.)"},
-    {"id": "b", "type": "text", "answers": ["technology"],
-     "prompt": "Complete Bernhart's first commandment: \"If you're a marketer, know thy ____.\" (One word.)"},
-)
+# --- facts shared by chapter, lab and helpers ----------------------------------------------------
 
 
-def test_duplicate_detector_catches_the_old_commandment_pair() -> None:
-    assert are_duplicates(*OLD_COMMANDMENT_PAIR)
-
-
-def test_duplicate_detector_catches_same_answer_to_a_reworded_prompt() -> None:
-    a = {"type": "numeric", "answer": 4, "prompt": "In the worked example, what is Fleur's breadth with the default rule?"}
-    b = {"type": "numeric", "answer": 4, "prompt": "What breadth does Fleur have in the worked example under the default rule?"}
-    assert are_duplicates(a, b)
-
-
-def test_duplicate_detector_lets_a_shared_prompt_template_pass() -> None:
-    a = {"type": "ordering", "prompt": "Put the steps in the order this page recommends.",
-         "items": ["Read the question", "Answer and press Check", "Read the feedback"]}
-    b = {"type": "ordering", "prompt": "Put the steps in the order this chapter recommends.",
-         "items": ["Rate yourself", "Measure the gaps", "Write the actions"]}
-    assert not are_duplicates(a, b)
-
-
-def test_duplicate_detector_lets_different_questions_pass() -> None:
-    a = {"type": "numeric", "answer": 2, "prompt": "How many ads are hybrid ads at a threshold of two?"}
-    b = {"type": "numeric", "answer": 2, "prompt": "In the four-task excerpt, how many tasks break a RACI rule?"}
-    assert not are_duplicates(a, b)
-
-
-def test_no_duplicate_selfchecks_in_the_book() -> None:
-    specs = all_book_selfchecks()
-    assert len(specs) >= 30, f"found only {len(specs)} self-checks; is the collection broken?"
-    ids = [spec["id"] for _, spec in specs]
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    assert not repeated, f"self-check ids used more than once in the book: {repeated}"
-    pairs = [
-        f"{wa} ~ {wb}"
-        for i, (wa, a) in enumerate(specs)
-        for wb, b in specs[i + 1:]
-        if are_duplicates(a, b)
-    ]
-    assert not pairs, "duplicate self-checks: " + "; ".join(pairs)
-
-
-# ------------------------------------------------------------------ apply / recall
-
-
-def test_classification_file_is_well_formed() -> None:
-    data = kinds()
-    objectives = data["objectives"]
-    for qid, entry in data["selfchecks"].items():
-        assert entry["kind"] in {"apply", "recall"}, f"{KINDS_FILE.name}: {qid}: kind {entry['kind']!r}"
-        assert entry["objective"] in objectives, f"{KINDS_FILE.name}: {qid}: unknown objective {entry['objective']!r}"
-        assert entry["objective"].split(".")[0] == str(int(qid[2:4])), (
-            f"{KINDS_FILE.name}: {qid}: objective {entry['objective']} belongs to another chapter")
-
-
-def test_every_chapter_selfcheck_is_classified_and_nothing_is_stale() -> None:
-    classified = set(kinds()["selfchecks"])
-    on_pages = {spec["id"] for chapter in CHAPTERS for spec in shown_selfchecks(chapter / "index.md")}
-    in_banks = {qid for chapter in CHAPTERS if (chapter / "questions.yml").is_file()
-                for qid in load_bank(chapter / "questions.yml")}
-    missing = sorted((on_pages | in_banks) - classified)
-    stale = sorted(classified - (on_pages | in_banks))
-    unshown = sorted(in_banks - on_pages)
-    assert not missing, f"not classified in {KINDS_FILE.name}: {missing}"
-    assert not stale, f"classified in {KINDS_FILE.name} but in no chapter bank or page: {stale}"
-    assert not unshown, f"in a chapter bank but shown on no chapter page: {unshown}"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.name for c in CHAPTERS])
-def test_two_thirds_of_a_chapters_selfchecks_ask_to_apply(chapter: Path) -> None:
-    table = kinds()["selfchecks"]
-    shown = [spec["id"] for spec in shown_selfchecks(chapter / "index.md")]
-    assert shown, f"{chapter.name}: no self-checks"
-    apply = [qid for qid in shown if table.get(qid, {}).get("kind") == "apply"]
-    share = Fraction(len(apply), len(shown))
-    assert share >= MIN_APPLY_SHARE, (
-        f"{chapter.name}: {len(apply)} of {len(shown)} self-checks ask to apply an idea; "
-        f"need at least two thirds. Recall: {sorted(set(shown) - set(apply))}")
-
-
-# ------------------------------------------------------------------ objectives, prerequisites
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.name for c in CHAPTERS])
-def test_objectives_have_their_stable_names(chapter: Path) -> None:
-    text = (chapter / "index.md").read_text(encoding="utf-8")
-    section = text.split("## Learning objectives", 1)[1].split("\n## ", 1)[0]
-    on_page = {m["num"]: m["name"].strip() for m in OBJECTIVE.finditer(section)}
-    n = chapter_number(chapter)
-    expected = {num: name for num, name in kinds()["objectives"].items() if num.startswith(f"{n}.")}
-    assert on_page == expected, f"{chapter.name}: objectives on the page {on_page} != stable names {expected}"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.name for c in CHAPTERS])
-def test_chapter_states_prerequisites_and_time_first(chapter: Path) -> None:
-    text = (chapter / "index.md").read_text(encoding="utf-8")
-    head = text.split("## Learning objectives", 1)[0]
-    assert "**Prerequisites:**" in head, f"{chapter.name}: no prerequisites before the objectives"
-    assert re.search(r"\*\*Time:\*\*[^\n]*\d+ minutes", head), f"{chapter.name}: no time estimate in minutes"
-
-
-def test_intro_states_prerequisites_plainly() -> None:
-    text = (BOOK / "intro.md").read_text(encoding="utf-8")
-    assert "## Prerequisites" in text
-    assert "no programming experience" not in text.lower(), "the intro must not promise no programming"
-    assert "Lab 0" in text
-
-
-# ------------------------------------------------------------------ instructor guide
-
-
-def test_one_week_schedule_schedules_every_exercise() -> None:
-    text = (BOOK / "instructor-guide.md").read_text(encoding="utf-8")
-    week = text.split("**One-week intensive**", 1)[1].split("**Six weeks**", 1)[0]
-    scheduled = {int(n) for n in re.findall(r"exercise (\d)", week)}
-    assert scheduled == {1, 2, 3, 4, 5, 6}, f"the one-week schedule has exercises {sorted(scheduled)}"
-
-
-def test_instructor_guide_states_the_measured_page_length() -> None:
-    text = (BOOK / "instructor-guide.md").read_text(encoding="utf-8")
-    claim = re.search(r"about ([\d,]+) to ([\d,]+) words", text)
-    assert claim, "the instructor guide states no page length"
-    low, high = (int(x.replace(",", "")) for x in claim.groups())
-    counts = {c.name: prose_words((c / "index.md").read_text(encoding="utf-8")) for c in CHAPTERS}
-    measured = (round(min(counts.values()), -2), round(max(counts.values()), -2))
-    assert (low, high) == measured, f"guide says {low}-{high} words; pages measure {counts}"
-
-
-# ------------------------------------------------------------------ decisions of issue 12
-
-
-def test_service_profit_chain_has_the_same_six_links_in_text_and_self_check() -> None:
-    text = (BOOK / "05-hr-and-cmo" / "index.md").read_text(encoding="utf-8")
+def test_chain_links_are_the_six_links_of_chapter_5() -> None:
+    text = (BOOK / "05-hr-and-cmo/index.md").read_text(encoding="utf-8")
     section = text.split("## The evidence: the service-profit chain", 1)[1]
-    links = [normalise(m) for m in re.findall(r"^\d\. \*\*([^*]+)\*\*", section, re.MULTILINE)]
-    items = [normalise(i) for i in load_bank(BOOK / "05-hr-and-cmo" / "questions.yml")["ch05-chain-order"]["items"]]
-    assert len(links) == 6
-    assert links == items
+    in_chapter = re.findall(r"^\d\. \*\*([^*]+)\*\*", section, flags=re.MULTILINE)
+    assert in_chapter == service_profit.chain_links()["link"].tolist()
+    assert len(in_chapter) == 6
 
 
-def test_raci_text_names_the_four_merge_conflicts() -> None:
-    text = (BOOK / "04-cmo-and-markedssjef" / "index.md").read_text(encoding="utf-8")
-    section = text.split("## One person, both roles", 1)[1].split("\n## ", 1)[0]
-    kinds_named = re.findall(r"^- \*\*([^*]+?)\.\*\*", section, re.MULTILINE)
-    assert kinds_named == ["Two As collapse", "A and C", "R and C", "R and A"]
+def test_every_raci_conflict_kind_has_a_meaning() -> None:
+    assert set(raci.CONFLICT_MEANINGS) == set(raci.CONFLICT_KINDS) and len(raci.CONFLICT_KINDS) == 4
 
 
-OWNED_PROSE = [*sorted(BOOK.glob("0[1-6]-*/index.md")), *sorted(BOOK.glob("0[1-6]-*/questions.yml")),
-               BOOK / "intro.md", BOOK / "glossary.md", BOOK / "instructor-guide.md", BOOK / "references.bib"]
-# The one allowed exception is a quoted Dutch term, written as the source writes it.
-SPELLINGS = {r"\be-mail\b(?! marketeer\*)": "email", r"\bsecond ?hand\b": "second-hand",
-             r"\be-commerce\b": "ecommerce", r"\bstartups?\b": "start-up", r"\bCollins's\b": "Collins'"}
+@pytest.mark.parametrize(
+    ("levels", "hybrid"),
+    [
+        ({**dict.fromkeys(sp.SKILLS, 2), "analytics": 4}, True),       # T-shaped
+        ({**dict.fromkeys(sp.SKILLS, 2), "analytics": 4, "crm_data": 5}, True),  # pi-shaped
+        ({**dict.fromkeys(sp.SKILLS, 0), "analytics": 5}, False),       # I-shaped
+        (dict.fromkeys(sp.SKILLS, 3), False),                           # generalist
+    ],
+)
+def test_a_hybrid_person_is_t_or_pi_shaped(levels: dict[str, int], hybrid: bool) -> None:
+    assert sp.is_hybrid(levels) is hybrid
+    assert (sp.classify_profile(levels) in sp.HYBRID_SHAPES) is hybrid
 
 
-@pytest.mark.parametrize("path", OWNED_PROSE, ids=[str(p.relative_to(BOOK)) for p in OWNED_PROSE])
-def test_house_spellings(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    wrong = [(m.group(0), want) for pattern, want in SPELLINGS.items()
-             for m in re.finditer(pattern, text, re.IGNORECASE)]
-    assert not wrong, f"{path.relative_to(REPO_ROOT)}: use the house spelling: {wrong}"
+def test_is_hybrid_follows_the_thresholds() -> None:
+    levels = {**dict.fromkeys(sp.SKILLS, 2), "analytics": 4}
+    assert sp.is_hybrid(levels) and not sp.is_hybrid(levels, deep_level=5)
 
 
-@pytest.mark.parametrize("page", ["03-one-marketing-team/index.md", "06-capstone/index.md", "glossary.md"])
-def test_crepin_is_not_read_as_making_the_specialism_the_base(page: str) -> None:
-    text = (BOOK / page).read_text(encoding="utf-8")
-    assert "no longer a specialisation" in text
-    assert not re.search(r"solid specialism|specialism as the \*base\*|the T that Crépin asks for", text)
-
-
-def test_no_bib_entry_lists_a_person_called_others() -> None:
-    """``and others`` in a BibTeX author field is printed literally by the book's citation style."""
-    text = (BOOK / "references.bib").read_text(encoding="utf-8")
-    authors = re.findall(r"^\s*author\s*=\s*\{(.*)\},?\s*$", text, re.MULTILINE)
-    assert authors, "no author fields found"
-    assert not [a for a in authors if re.search(r"\band\s+others\b", a)], "use a braced name such as {{X et al.}}"
-
+def test_frames_used_are_pandas() -> None:
+    assert isinstance(service_profit.chain_links(), pd.DataFrame)
