@@ -28,7 +28,7 @@ def test_one_exercise_per_chapter() -> None:
 @pytest.mark.parametrize("name", EXPECTED)
 def test_exercise_is_valid_and_graded(name: str) -> None:
     exercise = load_exercise(EXERCISES / f"{name}.ipynb")
-    assert 3 <= len(exercise.questions) <= 6
+    assert 3 <= len(exercise.questions) <= 7
     assert all(q.points > 0 and q.answer_cells for q in exercise.questions)
     assert exercise.notebook.metadata["kernelspec"]["name"] == "python3"
     tests = [c for c in exercise.cells if c.role == TEST]

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from labtools import LabServer, Traffic, load_prepare_labs
-from selfcheck.conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")
@@ -21,17 +20,9 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 
 @pytest.fixture(scope="session")
-def lab_browser():
+def lab_browser(chromium_browser):
     """One headless Debian chromium (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield chromium_browser
 
 
 @pytest.fixture

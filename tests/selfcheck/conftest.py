@@ -49,17 +49,9 @@ def book_url(built_book: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(chromium_browser):
     """One headless Debian chromium for the whole session (or xdist worker)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield chromium_browser
 
 
 class ConsoleLog:
