@@ -147,7 +147,7 @@ def reveal(page, spec) -> None:
     wait_done(page, spec, before)
 
 
-VERDICT = re.compile(r"^(Correct|Right|Yes|Not quite|Not|No|Too|Partly)\b")
+VERDICT = re.compile(r"^(Correct|Right|Yes|That is|Not quite|Not|No|Too|Partly)\b")
 
 
 @pytest.mark.parametrize("kind", ["single", "multiple", "numeric", "text", "ordering"])
