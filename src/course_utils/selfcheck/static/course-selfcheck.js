@@ -174,10 +174,10 @@ function init(root, opts = {}) {
     else input.value = r ?? "";
   }
   const clearMarks = () => { opts2.forEach(o => o.classList.remove("is-right", "is-wrong", "is-answer")); optFb.forEach(d => { d.hidden = true; d.replaceChildren(); }); };
-  function say(status, word, tree) {
+  function say(status, word, tree, info) {
     fb.className = "sc-feedback" + (status ? " is-" + status : "");
-    const parts = [];
-    if (word && !(tree != null && VERDICT.test(plain(tree)))) parts.push(el("strong", null, word));
+    const parts = [], head = [word && !(tree != null && VERDICT.test(plain(tree))) ? word : "", info || ""].filter(Boolean).join(" ");
+    if (head) parts.push(el("strong", null, head));
     if (tree != null) parts.push(rich(tree));
     fb.replaceChildren(...parts.flatMap((p, i) => i ? [" ", p] : [p]));
   }
@@ -189,16 +189,16 @@ function init(root, opts = {}) {
     const d = res.detail, st = res.status, x = res.texts;
     clearMarks();
     if (st === "invalid") return say(st, PROBLEMS[d.problem] || PROBLEMS.choose, null);
-    let word = WORD[st], text = x.feedback;
+    let word = WORD[st], text = x.feedback, info = "";
     if (choice) {
       d.chosen.forEach(i => opts2[i].classList.add(st === "correct" || t === "multiple" && x.marks[i] ? "is-right" : "is-wrong"));
       if (t === "multiple") {
-        word += ` You chose ${d.right} of ${d.total} correct choices${d.wrong ? ` and ${d.wrong} wrong` : ""}.`;
+        info = `You chose ${d.right} of ${d.total} correct choices${d.wrong ? ` and ${d.wrong} wrong` : ""}.`;
         Object.entries(x.options).forEach(([i, f]) => { optFb[i].replaceChildren(rich(f)); optFb[i].hidden = false; });
       }
     } else if (t === "numeric" && st !== "correct" && d.direction && text == null) text = `Your answer is too ${d.direction}.`;
-    else if (list && st !== "correct") word += ` ${d.placed} of ${d.total} items are in the right place.`;
-    say(st, word, text);
+    else if (list && st !== "correct") info = `${d.placed} of ${d.total} items are in the right place.`;
+    say(st, word, text, info);
     if (st === "correct") showExplanation(x.explanation);
   }
   function finish() {
