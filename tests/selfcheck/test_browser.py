@@ -198,7 +198,9 @@ def test_single_choice_with_arrow_keys(book_page, specs):
     book_page.keyboard.press("ArrowDown")  # moves to and selects the second option
     book_page.keyboard.press("Tab")
     assert book_page.evaluate("document.activeElement.className") == "sc-check"
+    before = done_count(book_page, spec)
     book_page.keyboard.press("Enter")
+    wait_done(book_page, spec, before)  # the check is asynchronous (WebCrypto)
     expected = "is-correct" if spec["options"][1].get("correct") else "is-incorrect"
     assert expected in feedback(book_page, spec).get_attribute("class")
 
