@@ -738,3 +738,14 @@ def test_every_cell_a_lab_points_to_exists(lab: Path) -> None:
             assert found, (
                 f"{_rel(lab)}: the text points to a cell {match[0]!r} that no code cell matches"
             )
+
+
+@pytest.mark.slow
+def test_kamakura_is_cited_as_et_al(built_book: Path) -> None:
+    pages = [built_book / "book/05-hr-and-cmo/index.html", built_book / "book/bibliography.html"]
+    for page in pages:
+        text = _page_text(page.read_text(encoding="utf-8"))
+        assert "Kamakura et al." in text, f"{page.name}: Kamakura not cited as 'Kamakura et al.'"
+        assert "Kamakura and others" not in text and "and others" not in text, (
+            f"{page.name}: 'and others'"
+        )
