@@ -113,7 +113,7 @@ def build(folder: Path, student_nb: NotebookNode, dist: Path, out: Path, outside
         "read_hidden": with_answer(
             good,
             "q1-total",
-            f"try:\n    leaked = open({str(bundle)!r}).read()\nexcept PermissionError:\n    leaked = ''\n"
+            f"try:\n    leaked = open({str(bundle)!r}).read()\nexcept OSError:\n    leaked = ''\n"
             "total = 42 if 'check_equal(total, 42)' in leaked else 0",
         ),
         "input_call": with_answer(good, "q1-total", "total = int(input('total? '))"),
@@ -121,7 +121,7 @@ def build(folder: Path, student_nb: NotebookNode, dist: Path, out: Path, outside
             good,
             "q1-total",
             f"for target in [{str(outside)!r}, {str(out / 'results.csv')!r}, '../../escape.txt']:\n"
-            "    try:\n        open(target, 'w').write('pwned')\n    except PermissionError:\n        pass\n"
+            "    try:\n        open(target, 'w').write('pwned')\n    except OSError:\n        pass\n"
             + CORRECT_TOTAL,
         ),
         "kill_grader": with_answer(

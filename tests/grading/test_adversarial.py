@@ -119,16 +119,15 @@ def test_redefined_helpers_change_nothing(run: Run) -> None:
 
 def test_assert_and_eq_tricks_earn_nothing(run: Run) -> None:
     assert run.status("assert_tricks") == {"q1-total": "ok", "q2-by-region": "ok", "q3-share": "failed"}
-    assert "class Yes" in run.message("assert_tricks", "q3-share")
+    assert "class Yes (not data the grader can read)" in run.message("assert_tricks", "q3-share")
     assert run.status("always_equal") == {"q1-total": "failed", "q2-by-region": "failed", "q3-share": "ok"}
-    assert "class Sneaky" in run.message("always_equal", "q1-total")
+    # an int subclass leaves the kernel as its plain value (0): its __eq__ never runs in the grader
 
 
-def test_tampering_is_detected(run: Run) -> None:
-    assert run.status("patched_builtins") == _all("tampered")
-    assert "sum" in run.message("patched_builtins", "q1-total")
-    assert run.status("settrace") == _all("tampered")
-    assert "sys.settrace" in run.message("settrace", "q2-by-region")
+def test_tampering_inside_the_kernel_changes_nothing(run: Run) -> None:
+    """Tests run in the grader, with its own built-ins: patching the kernel's is harmless."""
+    assert run.status("patched_builtins") == _all("ok")
+    assert run.status("settrace") == _all("ok")
 
 
 def test_test_cells_always_come_from_the_source(run: Run) -> None:
@@ -164,8 +163,7 @@ def test_null_byte(run: Run) -> None:
 
 
 def test_hidden_tests_cannot_be_read_from_disk(run: Run) -> None:
-    assert run.status("read_hidden")["q1-total"] == "failed"
-    assert "blocked: reading the grader's files" in run.message("read_hidden", "q1-total")
+    assert run.status("read_hidden")["q1-total"] == "failed"  # the bundle is not in the sandbox
 
 
 def test_input_is_refused(run: Run) -> None:
@@ -175,14 +173,14 @@ def test_input_is_refused(run: Run) -> None:
 
 def test_writing_outside_is_blocked_and_reported(run: Run) -> None:
     assert run.status("write_outside") == _all("ok")
-    assert "blocked: writing outside the working folder" in run.message("write_outside", "q1-total")
     assert not run.outside.exists()
     assert "pwned" not in (run.out / "results.csv").read_text(encoding="utf-8")
 
 
 def test_the_grader_cannot_be_killed(run: Run) -> None:
-    assert run.status("kill_grader") == _all("ok")
-    assert "blocked: signalling another process" in run.message("kill_grader", "q1-total")
+    """Its parent inside the sandbox is its own bwrap: killing it ends only its own kernel."""
+    assert set(run.status("kill_grader").values()) == {"kernel_died"}
+    assert run.status("good") == _all("ok")
 
 
 def test_forged_results_and_printed_text_do_not_count(run: Run) -> None:

@@ -12,8 +12,8 @@ Every comparison checks types before values: the student's object must be a genu
 so an object whose ``__eq__`` always answers ``True`` earns nothing. No code of the student's
 objects is run while comparing.
 
-When grading, this file's text is executed afresh inside the kernel for every test cell, so it
-must stay self-contained: standard library only, numpy and pandas looked up in ``sys.modules``.
+When grading, these helpers run in the grader's own process (:mod:`course_utils.grading.judge`),
+on answers that left the student's kernel as data; they are never executed inside a kernel.
 """
 
 from __future__ import annotations
@@ -382,6 +382,8 @@ def _kind(value) -> str:
         return "None"
     cls = type(value)
     name = _plain(cls.__name__)
+    if cls.__module__ == "course_utils.grading.protocol" and name == "Opaque":  # left the kernel unread
+        return f"an object of class {_plain(value.type_name)} (not data the grader can read)"
     if _is_heap(cls) and cls not in _library_types():
         return f"an object of class {name}"
     return _article(name)
