@@ -294,14 +294,20 @@ LIMITS = {
     "limit_print_flood": "for _ in range(100_000):\n    print('x' * 100)\n",
     "leak_script_in_error": "raise ValueError('<script>alert(1)</script> <img src=x onerror=alert(2)>')\n",
 }
-CLASSES = {"forging": FORGING, "frames": FRAMES, "poisoning": POISONING, "secrets": SECRETS, "escape": ESCAPES,
-           "limits": LIMITS}
+CLASSES = {
+    "forging": FORGING,
+    "frames": FRAMES,
+    "poisoning": POISONING,
+    "secrets": SECRETS,
+    "escape": ESCAPES,
+    "limits": LIMITS,
+}
 ATTACKS = {name: code for group in CLASSES.values() for name, code in group.items()}
 # Controls: correct answers, then an attack on what the hidden tests compute with (lab tables,
 # pandas, the helpers found through frames): they must keep full marks. (Breaking the kernel's
 # own built-ins or its agent after answering only spoils one's own answers: not a control.)
 POISON_AFTER = ("poison_lab_tables", "poison_pandas", "frames_walk_up")
-HONEST_NAMES = ("Bjørn", "Bjårn", "bjørn", "=HYPERLINK(\"http://x\")", "+cmd", "@sum")
+HONEST_NAMES = ("Bjørn", "Bjårn", "bjørn", '=HYPERLINK("http://x")', "+cmd", "@sum")
 
 
 def _answers(source: Path) -> dict[str, str]:
@@ -313,7 +319,9 @@ def _answer_cells(nb: NotebookNode) -> list[NotebookNode]:
     return [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
 
 
-def _with(nb: NotebookNode, first: str | None, solved: dict[str, str] | None, after: str = "") -> NotebookNode:
+def _with(
+    nb: NotebookNode, first: str | None, solved: dict[str, str] | None, after: str = ""
+) -> NotebookNode:
     nb = copy.deepcopy(nb)
     cells = _answer_cells(nb)
     if solved is not None:
@@ -333,14 +341,20 @@ def build_class(exercises_dir: Path, dist: Path, folder: Path) -> dict[str, dict
         student = nbformat.read(dist / "student" / f"{name}.ipynb", as_version=4)
         solved = _answers(exercises_dir / f"{name}.ipynb")
 
-        def put(who: str, nb: NotebookNode | bytes, full: bool, filename: str = f"{name}.ipynb") -> None:
+        def put(
+            who: str,
+            nb: NotebookNode | bytes,
+            full: bool,
+            filename: str = f"{name}.ipynb",
+            exercise: str = name,
+        ) -> None:
             path = folder / who / filename
             path.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(nb, bytes):
                 path.write_bytes(nb)
             else:
                 nbformat.write(nb, path)
-            expected[path.relative_to(folder).as_posix()] = {"exercise": name, "full": full}
+            expected[path.relative_to(folder).as_posix()] = {"exercise": exercise, "full": full}
 
         for attack, code in ATTACKS.items():
             put(attack, _with(student, code, None), False)
@@ -353,14 +367,42 @@ def build_class(exercises_dir: Path, dist: Path, folder: Path) -> dict[str, dict
         put("bom", b"\xef\xbb\xbf" + text.encode(), True)
         put("upper_case", _with(student, None, solved), True, filename=f"{name}.IPYNB")
         put("deep_json", ("[" * 5000 + "]" * 5000).encode(), False)
-        put("deep_cells", json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-                                      "cells": [{"cell_type": "code", "source": "x", "metadata": {"a": [[[[[[]]]]]]},
-                                                 "outputs": [], "execution_count": None}]})
-            .replace("[[[[[[]]]]]]", "[" * 3000 + "]" * 3000).encode(), False)
+        put(
+            "deep_cells",
+            json.dumps(
+                {
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                    "metadata": {},
+                    "cells": [
+                        {
+                            "cell_type": "code",
+                            "source": "x",
+                            "metadata": {"a": [[[[[[]]]]]]},
+                            "outputs": [],
+                            "execution_count": None,
+                        }
+                    ],
+                }
+            )
+            .replace("[[[[[[]]]]]]", "[" * 3000 + "]" * 3000)
+            .encode(),
+            False,
+        )
     # files that are not regular notebooks at all
     (folder / "linker").mkdir()
-    os.symlink(dist / "autograder" / f"{EXERCISES[0]}.json", folder / "linker" / f"{EXERCISES[0]}.ipynb")
-    expected[f"linker/{EXERCISES[0]}.ipynb"] = {"exercise": EXERCISES[0], "full": False, "status": "not_a_regular_file"}
+    os.symlink(
+        dist / "autograder" / f"{EXERCISES[0]}.json", folder / "linker" / f"{EXERCISES[0]}.ipynb"
+    )
+    expected[f"linker/{EXERCISES[0]}.ipynb"] = {
+        "exercise": EXERCISES[0],
+        "full": False,
+        "status": "not_a_regular_file",
+    }
     os.mkfifo(folder / "linker" / f"{EXERCISES[1]}.ipynb")
-    expected[f"linker/{EXERCISES[1]}.ipynb"] = {"exercise": EXERCISES[1], "full": False, "status": "not_a_regular_file"}
+    expected[f"linker/{EXERCISES[1]}.ipynb"] = {
+        "exercise": EXERCISES[1],
+        "full": False,
+        "status": "not_a_regular_file",
+    }
     return expected

@@ -32,7 +32,9 @@ def test_student_version_hides_solutions_and_hidden_tests(exercise) -> None:
 
 
 def test_student_version_is_deterministic(exercise) -> None:
-    assert nbformat.writes(student_notebook(exercise)) == nbformat.writes(student_notebook(exercise))
+    assert nbformat.writes(student_notebook(exercise)) == nbformat.writes(
+        student_notebook(exercise)
+    )
 
 
 def test_bundle_is_private_and_loads_back(assigned) -> None:

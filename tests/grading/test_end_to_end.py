@@ -18,7 +18,9 @@ COURSE = [sys.executable, "-m", "course_utils.cli"]
 
 
 def _course(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*COURSE, *args], capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [*COURSE, *args], capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +34,15 @@ def graded_twice(tmp_path_factory: pytest.TempPathFactory, source_nb_path: Path)
     nbformat.write(solved(student), subs / "alice" / "tiny.ipynb")
     (subs / "bob").mkdir()
     nbformat.write(student, subs / "bob" / "homework.ipynb")
-    wrong = with_answer(solved(student), "q2-by-region", 'by_region = sales.groupby("region")["units"].mean()')
+    wrong = with_answer(
+        solved(student), "q2-by-region", 'by_region = sales.groupby("region")["units"].mean()'
+    )
     nbformat.write(wrong, subs / "carol_tiny.ipynb")
     runs = []
     for name, extra in (("first", []), ("second", [])):
-        done = _course("grade", str(root / "dist"), str(subs), "--out", str(root / name), "--jobs", "2", *extra)
+        done = _course(
+            "grade", str(root / "dist"), str(subs), "--out", str(root / name), "--jobs", "2", *extra
+        )
         runs.append((done, root / name))
     return runs
 
@@ -62,11 +68,20 @@ def test_results_and_gradebook(graded_twice) -> None:
     _, out = graded_twice[0]
     results = pd.read_csv(out / "results.csv")
     assert list(results.columns)[:8] == [
-        "student", "exercise", "question", "points", "max_points", "status", "runtime_s", "message",
+        "student",
+        "exercise",
+        "question",
+        "points",
+        "max_points",
+        "status",
+        "runtime_s",
+        "message",
     ]
     totals = results.groupby("student")["points"].sum().to_dict()
     assert totals == {"alice": 5, "bob": 0, "carol": 3}
-    carol = results[(results["student"] == "carol") & (results["question"] == "q2-by-region")].iloc[0]
+    carol = results[(results["student"] == "carol") & (results["question"] == "q2-by-region")].iloc[
+        0
+    ]
     assert carol["status"] == "failed" and "hidden tests: 2 of 2 failed" in carol["message"]
     book = pd.read_csv(out / "gradebook.csv").set_index("student")
     assert book["total"].to_dict() == {"alice": 5, "bob": 0, "carol": 3}
@@ -75,7 +90,16 @@ def test_results_and_gradebook(graded_twice) -> None:
 def test_same_folder_graded_twice_gives_the_same_grades(graded_twice) -> None:
     """Grading the same folder twice gives the same grades."""
     (_, first), (_, second) = graded_twice
-    columns = ["student", "exercise", "question", "points", "max_points", "status", "message", "file"]
+    columns = [
+        "student",
+        "exercise",
+        "question",
+        "points",
+        "max_points",
+        "status",
+        "message",
+        "file",
+    ]
     a = pd.read_csv(first / "results.csv")[columns]
     b = pd.read_csv(second / "results.csv")[columns]
     pd.testing.assert_frame_equal(a, b)

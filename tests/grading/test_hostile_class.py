@@ -40,7 +40,9 @@ class Graded:
     def __init__(self, root: Path, expected: dict, runs: list, before: dict, after: dict) -> None:
         self.root, self.expected, self.runs = root, expected, runs
         self.before, self.after = before, after
-        self.results = [_unneutral(pd.read_csv(out / "results.csv", keep_default_na=False)) for _, out in runs]
+        self.results = [
+            _unneutral(pd.read_csv(out / "results.csv", keep_default_na=False)) for _, out in runs
+        ]
 
 
 def _unneutral(frame: pd.DataFrame) -> pd.DataFrame:
@@ -65,9 +67,25 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
     runs = []
     for name in ("first", "second"):
         done = subprocess.run(
-            [*COURSE, "grade", str(root / "dist"), str(root / "submissions"), "--out", str(root / name),
-             "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "60", "--no-progress"],
-            capture_output=True, text=True, timeout=900, check=False,
+            [
+                *COURSE,
+                "grade",
+                str(root / "dist"),
+                str(root / "submissions"),
+                "--out",
+                str(root / name),
+                "--jobs",
+                "2",
+                "--cell-timeout",
+                "5",
+                "--notebook-timeout",
+                "60",
+                "--no-progress",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         runs.append((done, root / name))
     after = {"dist": _digests(root / "dist"), "exercises": _digests(sources)}
@@ -96,21 +114,32 @@ def test_every_file_handed_in_has_a_status(graded: Graded) -> None:
 
 def test_no_false_credit_and_controls_keep_full_marks(graded: Graded) -> None:
     results = graded.results[0]
-    maximum = {name: load_exercise(graded.root / "exercises" / f"{name}.ipynb").max_points for name in EXERCISES}
+    maximum = {
+        name: load_exercise(graded.root / "exercises" / f"{name}.ipynb").max_points
+        for name in EXERCISES
+    }
     for file, want in graded.expected.items():
         rows = results[results["file"] == file]
         points = rows["points"].astype(float).sum()
         if want["full"]:
-            assert points == maximum[want["exercise"]], (file, rows[["question", "status", "message"]].to_dict("records"))
+            assert points == maximum[want["exercise"]], (
+                file,
+                rows[["question", "status", "message"]].to_dict("records"),
+            )
         else:
-            assert points == 0, (file, rows[rows["points"].astype(float) > 0][["question", "status"]].to_dict("records"))
+            assert points == 0, (
+                file,
+                rows[rows["points"].astype(float) > 0][["question", "status"]].to_dict("records"),
+            )
 
 
 def test_grading_twice_gives_the_same_grades(graded: Graded) -> None:
     first, second = graded.results
     columns = ["student", "exercise", "question", "points", "status", "file"]
     pd.testing.assert_frame_equal(first[columns], second[columns])
-    assert (graded.runs[0][1] / "gradebook.csv").read_bytes() == (graded.runs[1][1] / "gradebook.csv").read_bytes()
+    assert (graded.runs[0][1] / "gradebook.csv").read_bytes() == (
+        graded.runs[1][1] / "gradebook.csv"
+    ).read_bytes()
 
 
 def test_bundles_and_sources_are_unchanged(graded: Graded) -> None:
@@ -121,7 +150,8 @@ def test_no_kernel_process_outlives_the_grader(graded: Graded) -> None:
     left = [
         p.pid
         for p in psutil.process_iter(["cmdline", "uids"])
-        if MARKER in " ".join(p.info["cmdline"] or []) or (p.info["uids"] and p.info["uids"].real >= 200_000)
+        if MARKER in " ".join(p.info["cmdline"] or [])
+        or (p.info["uids"] and p.info["uids"].real >= 200_000)
     ]
     assert left == []
 
@@ -133,7 +163,9 @@ def test_no_hidden_test_text_in_any_output(graded: Graded) -> None:
         exercise = load_exercise(graded.root / "exercises" / f"{name}.ipynb")
         for cell in exercise.cells:
             if "BEGIN HIDDEN TESTS" in cell.source:
-                block = cell.source.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0]
+                block = cell.source.split("### BEGIN HIDDEN TESTS", 1)[1].split(
+                    "### END HIDDEN TESTS", 1
+                )[0]
                 hidden += [line.strip() for line in block.splitlines() if len(line.strip()) > 12]
         assert text
     assert len(hidden) > 10
@@ -169,7 +201,9 @@ def test_statuses_say_what_happened(graded: Graded) -> None:
     def status(student: str) -> set[str]:
         return set(results.loc[results["student"] == student, "status"])
 
-    assert status("deep_json") == {"invalid_notebook"} and status("deep_cells") == {"invalid_notebook"}
+    assert status("deep_json") == {"invalid_notebook"} and status("deep_cells") == {
+        "invalid_notebook"
+    }
     assert "timeout" in status("limit_infinite_loop")
     assert "kernel_died" in status("limit_ignore_interrupt")
     assert (results["sandbox"] == "bubblewrap").all()

@@ -53,7 +53,9 @@ def factory(secrets_dir):
     assert not made.base.exists()
 
 
-def run_inside(factory: SandboxFactory, code: str, *, slot: int = 0, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_inside(
+    factory: SandboxFactory, code: str, *, slot: int = 0, timeout: float = 60
+) -> subprocess.CompletedProcess:
     """Run ``code`` with Python inside a fresh sandbox; its result."""
     sandbox = factory.create(slot)
     command = sandbox.kernel_command(["-c", textwrap.dedent(code)])
@@ -79,7 +81,9 @@ def test_folders_and_environment(factory, monkeypatch) -> None:
     sandbox = factory.create(slot=0)
     for folder in (sandbox.work, sandbox.home, sandbox.tmp, sandbox.ipc):
         assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert not sandbox.connection_file.is_relative_to(sandbox.root)  # the grader's copy stays outside
+    assert not sandbox.connection_file.is_relative_to(
+        sandbox.root
+    )  # the grader's copy stays outside
     monkeypatch.setenv("INSTRUCTOR_API_TOKEN", "secret")
     env = kernel_environment()
     assert "INSTRUCTOR_API_TOKEN" not in env and env["HOME"] == "/sandbox/home"
@@ -107,7 +111,9 @@ def test_identity_and_namespaces(factory) -> None:
     seen = json.loads(done.stdout)
     assert seen["uid"] == INNER_UID and seen["cwd"] == "/sandbox/work"
     inside, outside, count = (int(x) for x in seen["uid_map"])
-    assert inside == INNER_UID and count == 1 and outside != 0  # an unprivileged user of the machine
+    assert (
+        inside == INNER_UID and count == 1 and outside != 0
+    )  # an unprivileged user of the machine
     assert max(seen["pids"]) < 10  # its own PID namespace: no process of the machine is visible
     assert seen["hostname"] == "sandbox" and int(seen["caps"], 16) == 0
 

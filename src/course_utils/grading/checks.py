@@ -382,7 +382,9 @@ def _kind(value) -> str:
         return "None"
     cls = type(value)
     name = _plain(cls.__name__)
-    if cls.__module__ == "course_utils.grading.protocol" and name == "Opaque":  # left the kernel unread
+    if (
+        cls.__module__ == "course_utils.grading.protocol" and name == "Opaque"
+    ):  # left the kernel unread
         return f"an object of class {_plain(value.type_name)} (not data the grader can read)"
     if _is_heap(cls) and cls not in _library_types():
         return f"an object of class {name}"
