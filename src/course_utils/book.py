@@ -19,10 +19,14 @@ def find_book_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "_config.yml").is_file() and (folder / "_toc.yml").is_file():
             return folder
-    raise BookBuildError(f"{here}: no _config.yml and _toc.yml here or above; run from the course repository")
+    raise BookBuildError(
+        f"{here}: no _config.yml and _toc.yml here or above; run from the course repository"
+    )
 
 
-def build_book(root: Path, out: Path | None = None, *, clean: bool = False, quiet: bool = False) -> Path:
+def build_book(
+    root: Path, out: Path | None = None, *, clean: bool = False, quiet: bool = False
+) -> Path:
     """Build the book at ``root`` to HTML and return the path of ``index.html``.
 
     ``out`` is the folder that receives ``_build/`` (default: ``root``).
@@ -34,8 +38,16 @@ def build_book(root: Path, out: Path | None = None, *, clean: bool = False, quie
     build_dir = out / "_build"
     if clean and build_dir.exists():
         shutil.rmtree(build_dir)
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root), "--path-output", str(out),
-           "-W", "--keep-going", "-n"]
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(root),
+        "--path-output",
+        str(out),
+        "-W",
+        "--keep-going",
+        "-n",
+    ]
     if clean:
         cmd.append("--all")
     if quiet:
@@ -44,7 +56,11 @@ def build_book(root: Path, out: Path | None = None, *, clean: bool = False, quie
     index = build_dir / "html" / "index.html"
     if result.returncode != 0 or not index.is_file():
         reports = build_dir / "html" / "reports"
-        hint = f"; execution reports in {reports}" if reports.is_dir() and any(reports.iterdir()) else ""
+        hint = (
+            f"; execution reports in {reports}"
+            if reports.is_dir() and any(reports.iterdir())
+            else ""
+        )
         raise BookBuildError(f"book build failed (exit {result.returncode}){hint}")
     return index
 
@@ -52,7 +68,9 @@ def build_book(root: Path, out: Path | None = None, *, clean: bool = False, quie
 def _run_build(args: argparse.Namespace) -> int:
     try:
         root = find_book_root(Path(args.root) if args.root else None)
-        index = build_book(root, Path(args.out) if args.out else None, clean=args.clean, quiet=args.quiet)
+        index = build_book(
+            root, Path(args.out) if args.out else None, clean=args.clean, quiet=args.quiet
+        )
     except BookBuildError as exc:
         print(f"course build: {exc}", file=sys.stderr)
         return 1
@@ -62,10 +80,17 @@ def _run_build(args: argparse.Namespace) -> int:
 
 def add_build_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``course build``."""
-    parser = subparsers.add_parser("build", help="build the book to HTML (warnings are errors)",
-                                   description="Execute the notebooks (cached) and build the book to _build/html/.")
-    parser.add_argument("root", nargs="?", help="course repository (default: found from the current folder)")
+    parser = subparsers.add_parser(
+        "build",
+        help="build the book to HTML (warnings are errors)",
+        description="Execute the notebooks (cached) and build the book to _build/html/.",
+    )
+    parser.add_argument(
+        "root", nargs="?", help="course repository (default: found from the current folder)"
+    )
     parser.add_argument("--out", help="folder that receives _build/ (default: the repository)")
-    parser.add_argument("--clean", action="store_true", help="remove the previous build and rebuild every page")
+    parser.add_argument(
+        "--clean", action="store_true", help="remove the previous build and rebuild every page"
+    )
     parser.add_argument("--quiet", action="store_true", help="print less while building")
     parser.set_defaults(func=_run_build)

@@ -104,3 +104,52 @@ def test_same_folder_graded_twice_gives_the_same_grades(graded_twice) -> None:
     b = pd.read_csv(second / "results.csv")[columns]
     pd.testing.assert_frame_equal(a, b)
     assert (first / "gradebook.csv").read_text() == (second / "gradebook.csv").read_text()
+
+
+@pytest.mark.trust
+def test_without_namespaces_grade_refuses_in_one_line(graded_twice, tmp_path) -> None:
+    """No bubblewrap on PATH: nothing is graded, one line says why and names --no-sandbox."""
+    root = graded_twice[0][1].parent
+    env = {"PATH": str(tmp_path), "LANG": "C.UTF-8", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [
+            *COURSE,
+            "grade",
+            str(root / "dist"),
+            str(root / "submissions"),
+            "--out",
+            str(tmp_path / "g"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bubblewrap" in lines[0] and "--no-sandbox" in lines[0], done.stderr
+    assert not (tmp_path / "g" / "results.csv").exists()
+
+
+@pytest.mark.trust
+def test_no_sandbox_is_said_on_every_row(graded_twice, tmp_path) -> None:
+    root = graded_twice[0][1].parent
+    done = _course(
+        "grade",
+        str(root / "dist"),
+        str(root / "submissions"),
+        "--out",
+        str(tmp_path / "g"),
+        "--jobs",
+        "2",
+        "--no-sandbox",
+        "--no-progress",
+    )
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(tmp_path / "g" / "results.csv")
+    assert set(rows["sandbox"]) == {"none"}
+    assert rows.groupby("student")["points"].sum().to_dict() == {"alice": 5, "bob": 0, "carol": 3}
+    assert "graded without a sandbox" in " ".join(rows["message"].fillna(""))
+    sandboxed = pd.read_csv(graded_twice[0][1] / "results.csv")
+    assert set(sandboxed["sandbox"]) == {"bubblewrap"}

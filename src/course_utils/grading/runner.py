@@ -41,7 +41,7 @@ __all__ = ["CellRun", "NotebookRun", "PlannedCell", "describe_exit", "run_notebo
 MAX_REPLIES = 20  # protocol replies kept per request (one is expected)
 TICK = 0.25  # seconds between checks of deadlines and kernel liveness
 
-Judge = Callable[[Callable[[str], Awaitable[KernelReply]]], Awaitable[Judgement]]
+Judge = Callable[[Callable[[str, str], Awaitable[KernelReply]]], Awaitable[Judgement]]
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,7 @@ class GradingClient(NotebookClient):
         self.last_tick = 0.0
         self.last_reply: dict[str, Any] | None = None
         self.replies: dict[int, list[Any]] = {}
+        self.expected_nonce = ""  # replies to the current request carry it
         self.kept_chars: dict[int, int] = {}
         self.dropped_chars: dict[int, int] = {}
 
@@ -153,9 +154,12 @@ class GradingClient(NotebookClient):
         content = msg.get("content", {})
         data = content.get("data") if isinstance(content, dict) else None
         if isinstance(data, dict) and VALUES_MIME in data:
+            payload = data[VALUES_MIME]
             kept = self.replies.setdefault(cell_index, [])
-            if len(kept) < MAX_REPLIES:  # a flood of replies costs no memory
-                kept.append(data[VALUES_MIME])
+            expected = f'{{"nonce": "{self.expected_nonce}"'
+            if isinstance(payload, str) and self.expected_nonce and payload.startswith(expected):
+                if len(kept) < MAX_REPLIES:  # a flood of replies costs no memory
+                    kept.append(payload)
             return None
         size = _size(content)
         kept_chars = self.kept_chars.get(cell_index, 0)
@@ -199,8 +203,10 @@ class _Session:
         self.dead = False
         self.lock = asyncio.Lock()
 
-    async def execute(self, code: str, store_history: bool) -> tuple[CellRun, list[Any]]:
-        """Run ``code`` as a new cell; its outcome and the protocol replies it published."""
+    async def execute(
+        self, code: str, store_history: bool, nonce: str = ""
+    ) -> tuple[CellRun, list[Any]]:
+        """Run ``code`` as a new cell; its outcome and the replies it published under ``nonce``."""
         async with self.lock:
             cell_run = CellRun("request")
             if self.dead:
@@ -211,6 +217,7 @@ class _Session:
                 return cell_run, []
             index = len(self.nb.cells)
             self.nb.cells.append(nbformat.v4.new_code_cell(code))
+            self.client.expected_nonce = nonce
             await _run_cell(
                 self.client, self.nb, index, store_history, cell_run, self.limits, self.deadline
             )
@@ -218,9 +225,9 @@ class _Session:
                 self.dead = True
             return cell_run, self.client.replies.get(index, [])
 
-    async def request(self, code: str) -> KernelReply:
+    async def request(self, code: str, nonce: str) -> KernelReply:
         """What the judges call: one protocol request, never stored in the kernel's history."""
-        cell_run, replies = await self.execute(code, store_history=False)
+        cell_run, replies = await self.execute(code, store_history=False, nonce=nonce)
         return KernelReply(cell_run.status, list(replies), cell_run.ename, cell_run.evalue)
 
 

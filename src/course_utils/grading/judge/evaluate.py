@@ -46,7 +46,7 @@ class KernelReply:
     evalue: str = ""
 
 
-RunInKernel = Callable[[str], Awaitable[KernelReply]]
+RunInKernel = Callable[[str, str], Awaitable[KernelReply]]  # (code, nonce of its reply)
 
 
 @dataclass
@@ -96,7 +96,7 @@ class StudentFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         nonce = secrets.token_hex(12)
         code = call_code(nonce, self._target.handle, list(args), dict(kwargs))
-        reply = asyncio.run_coroutine_threadsafe(self._run(code), self._loop).result()
+        reply = asyncio.run_coroutine_threadsafe(self._run(code, nonce), self._loop).result()
         if reply.status in ("died", "timeout"):
             raise _KernelGone(reply.status)
         try:
@@ -139,7 +139,7 @@ async def judge_test_cell(
     loop = asyncio.get_running_loop()
     if fetch:
         nonce = secrets.token_hex(12)
-        reply = await run(export_code(nonce, sorted(fetch)))
+        reply = await run(export_code(nonce, sorted(fetch)), nonce)
         if reply.status in ("died", "timeout"):
             judgement.kernel = reply.status
             return judgement
