@@ -145,6 +145,24 @@ def assign(sources: list[Path], out: Path) -> list[Assigned]:
     return written
 
 
+def exercise_from_bundle_text(text: str, path: Path) -> Exercise:
+    """The exercise of one bundle's text, after checking its format, version and SHA-256."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ExerciseError(f"{path}: not a readable bundle ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        raise ExerciseError(f"{path}: not a course-utils autograder bundle")
+    if data.get("version") != BUNDLE_VERSION:
+        raise ExerciseError(f"{path}: bundle version {data.get('version')} is not supported")
+    if data.get("notebook_sha256") != notebook_digest(data.get("notebook")):
+        raise ExerciseError(
+            f"{path}: the bundle does not match its SHA-256: it was changed after 'course assign'"
+        )
+    notebook = nbformat.from_dict(data["notebook"])
+    return exercise_from_notebook(notebook, path, name=data["exercise"])
+
+
 def load_bundles(dist: Path) -> dict[str, tuple[Exercise, Path]]:
     """Read the autograder bundles under ``dist`` (as written by :func:`assign`).
 
@@ -158,18 +176,10 @@ def load_bundles(dist: Path) -> dict[str, tuple[Exercise, Path]]:
     found: dict[str, tuple[Exercise, Path]] = {}
     for path in paths:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except (OSError, ValueError) as exc:
             raise ExerciseError(f"{path}: not a readable bundle ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
-            raise ExerciseError(f"{path}: not a course-utils autograder bundle")
-        if data.get("version") != BUNDLE_VERSION:
-            raise ExerciseError(f"{path}: bundle version {data.get('version')} is not supported")
-        if data.get("notebook_sha256") != notebook_digest(data.get("notebook")):
-            raise ExerciseError(
-                f"{path}: the bundle does not match its SHA-256: it was changed after 'course assign'"
-            )
-        notebook = nbformat.from_dict(data["notebook"])
-        exercise = exercise_from_notebook(notebook, path, name=data["exercise"])
+        exercise = exercise_from_bundle_text(text, path)
+        data = json.loads(text)
         found[exercise.name] = (exercise, Path(data.get("source_path", str(path))).parent)
     return found

@@ -157,9 +157,13 @@ class GradingClient(NotebookClient):
             payload = data[VALUES_MIME]
             kept = self.replies.setdefault(cell_index, [])
             expected = f'{{"nonce": "{self.expected_nonce}"'
-            if isinstance(payload, str) and self.expected_nonce and payload.startswith(expected):
-                if len(kept) < MAX_REPLIES:  # a flood of replies costs no memory
-                    kept.append(payload)
+            matches = (
+                isinstance(payload, str)
+                and bool(self.expected_nonce)
+                and payload.startswith(expected)
+            )
+            if matches and len(kept) < MAX_REPLIES:  # a flood of replies costs no memory
+                kept.append(payload)
             return None
         size = _size(content)
         kept_chars = self.kept_chars.get(cell_index, 0)
