@@ -33,9 +33,9 @@ def test_no_test_text_is_ever_sent_to_a_kernel(monkeypatch) -> None:
     sent: list[str] = []
     original = runner._Session.execute
 
-    async def spy(self, code, store_history):
+    async def spy(self, code, *args, **kwargs):
         sent.append(code)
-        return await original(self, code, store_history)
+        return await original(self, code, *args, **kwargs)
 
     monkeypatch.setattr(runner._Session, "execute", spy)
     sub = Submission(
