@@ -22,6 +22,7 @@ lint: $(STAMP)
 test: $(STAMP)
 	@sh .ci/ensure-chromium
 	@sh .ci/ensure-npm
+	@sh .ci/ensure-bubblewrap
 	$(BIN)/ruff check .
 	$(BIN)/course check exercises/
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n auto --dist loadgroup

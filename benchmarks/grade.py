@@ -3,7 +3,8 @@
 Generates N submissions of one exercise (default: 50 of chapter 1's), then times, one after
 the other in this run and each as its own process:
 
-1. ``course grade`` with J parallel kernels (default: the number of CPUs);
+1. ``course grade`` with J parallel kernels (default: the number of CPUs), each in its
+   bubblewrap sandbox, and again with ``--no-sandbox`` (what the sandbox costs per notebook);
 2. bare nbclient executing the same submitted notebooks, J at a time, without any grading;
 3. nbgrader 0.9 ``autograde`` on equivalent sources (the same source notebook: its markers and
    cell metadata are nbgrader's), installed by this script in a throwaway virtual environment.
@@ -44,7 +45,9 @@ def solutions(source: nbformat.NotebookNode) -> dict[str, str]:
     found = {}
     for cell in source.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            found[cell.id] = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", cell.source, flags=re.M)
+            found[cell.id] = re.sub(
+                r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", cell.source, flags=re.M
+            )
     return found
 
 
@@ -112,7 +115,11 @@ def bare_worker(folder: Path, jobs: int) -> None:
                 nb = nbformat.read(path, as_version=4)
                 with tempfile.TemporaryDirectory() as cwd:
                     client = NotebookClient(
-                        nb, timeout=60, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": cwd}}
+                        nb,
+                        timeout=60,
+                        kernel_name="python3",
+                        allow_errors=True,
+                        resources={"metadata": {"path": cwd}},
                     )
                     await client.async_execute()
 
@@ -131,12 +138,22 @@ def nbgrader_venv(path: Path | None) -> tuple[Path, bool]:
     venv = path or Path(tempfile.mkdtemp(prefix="nbgrader-venv-"))
     print(f"installing {NBGRADER_SPEC} into {venv} (takes a minute) ...", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", NBGRADER_SPEC, *KERNEL_DEPS]
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        NBGRADER_SPEC,
+        *KERNEL_DEPS,
+    ]
     subprocess.run(pip, check=True)
     return venv, path is None
 
 
-def time_nbgrader(exercise: Path, answers: dict[str, dict[str, str]], venv: Path, work: Path, env: dict) -> float:
+def time_nbgrader(
+    exercise: Path, answers: dict[str, dict[str, str]], venv: Path, work: Path, env: dict
+) -> float:
     """Set up an nbgrader course with the same source and submissions; time ``nbgrader autograde``."""
     course = work / "nbgrader-course"
     (course / "source" / "ps1").mkdir(parents=True)
@@ -147,7 +164,11 @@ def time_nbgrader(exercise: Path, answers: dict[str, dict[str, str]], venv: Path
         encoding="utf-8",
     )
     shutil.copy(exercise, course / "source" / "ps1" / exercise.name)
-    env = {**env, "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", "PYTHONPATH": str(REPO / "src")}
+    env = {
+        **env,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        "PYTHONPATH": str(REPO / "src"),
+    }
     nbgrader = str(venv / "bin" / "nbgrader")
     timed([nbgrader, "generate_assignment", "ps1", "--force"], env, cwd=course)
     released = nbformat.read(course / "release" / "ps1" / exercise.name, as_version=4)
@@ -181,9 +202,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exercise", type=Path, default=DEFAULT_EXERCISE)
     parser.add_argument("--n", type=int, default=50, help="submissions to grade (default: 50)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: CPUs)")
-    parser.add_argument("--skip-nbgrader", action="store_true", help="time course grade and nbclient only")
-    parser.add_argument("--nbgrader-venv", type=Path, help="reuse (or create and keep) this environment")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: CPUs)"
+    )
+    parser.add_argument(
+        "--skip-nbgrader", action="store_true", help="time course grade and nbclient only"
+    )
+    parser.add_argument(
+        "--nbgrader-venv", type=Path, help="reuse (or create and keep) this environment"
+    )
     parser.add_argument("--bare-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_worker:
@@ -197,15 +224,35 @@ def main() -> int:
         dist, subs, answers = prepare(args.exercise.resolve(), args.n, work)
         rows = []
         course = [sys.executable, "-m", "course_utils.cli", "grade", str(dist), str(subs)]
-        seconds = timed([*course, "--out", str(work / "grades"), "--jobs", str(args.jobs), "--no-progress"], env)
+        seconds = timed(
+            [*course, "--out", str(work / "grades"), "--jobs", str(args.jobs), "--no-progress"], env
+        )
         rows.append(("course grade", seconds))
+        plain = timed(
+            [
+                *course,
+                "--out",
+                str(work / "grades-plain"),
+                "--jobs",
+                str(args.jobs),
+                "--no-progress",
+                "--no-sandbox",
+            ],
+            env,
+        )
+        rows.append(("course grade --no-sandbox", plain))
         bare = [sys.executable, __file__, "--bare-worker", str(subs), "--jobs", str(args.jobs)]
         rows.append((f"bare nbclient ({args.jobs} at a time)", timed(bare, env)))
         agree = ""
         if not args.skip_nbgrader:
             venv, throwaway = nbgrader_venv(args.nbgrader_venv)
             throwaway_venv = venv if throwaway else None
-            rows.append(("nbgrader 0.9 autograde", time_nbgrader(args.exercise.resolve(), answers, venv, work, env)))
+            rows.append(
+                (
+                    "nbgrader 0.9 autograde",
+                    time_nbgrader(args.exercise.resolve(), answers, venv, work, env),
+                )
+            )
             agree = _agreement(work)
         _report(rows, args, agree)
     finally:
@@ -226,7 +273,9 @@ def _agreement(work: Path) -> str:
 
 def _report(rows: list[tuple[str, float]], args: argparse.Namespace, agree: str) -> None:
     n = args.n
-    print(f"\n{n} submissions of {args.exercise.stem}, {args.jobs} parallel kernels, {os.cpu_count()} CPUs\n")
+    print(
+        f"\n{n} submissions of {args.exercise.stem}, {args.jobs} parallel kernels, {os.cpu_count()} CPUs\n"
+    )
     print(f"{'tool':<32}{'seconds':>10}{'notebooks/s':>14}")
     rates = {}
     for name, seconds in rows:
@@ -235,8 +284,13 @@ def _report(rows: list[tuple[str, float]], args: argparse.Namespace, agree: str)
     ours = rates["course grade"]
     bare = next(v for k, v in rates.items() if k.startswith("bare"))
     print(f"\ncourse grade / bare nbclient: {ours / bare:.0%} (target >= 90%)")
+    if "course grade --no-sandbox" in rates:
+        cost = (1 / ours - 1 / rates["course grade --no-sandbox"]) * args.jobs
+        print(f"sandbox cost per notebook:    {cost * 1000:+.0f} ms of kernel time")
     if "nbgrader 0.9 autograde" in rates:
-        print(f"course grade / nbgrader:      {ours / rates['nbgrader 0.9 autograde']:.1f}x (target >= 3x)")
+        print(
+            f"course grade / nbgrader:      {ours / rates['nbgrader 0.9 autograde']:.1f}x (target >= 3x)"
+        )
     if agree:
         print(agree)
 

@@ -59,15 +59,25 @@ def build(folder: Path, student_nb: NotebookNode, dist: Path, out: Path, outside
         "blank": student_nb,
         "infinite_loop": with_answer(good, "q1-total", "while True:\n    pass"),
         "ignores_interrupt": with_answer(
-            good, "q1-total", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+            good,
+            "q1-total",
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
         ),
-        "memory_bomb": with_answer(good, "q1-total", "hog = []\nwhile True:\n    hog.append(b'x' * 10**8)"),
+        "memory_bomb": with_answer(
+            good, "q1-total", "hog = []\nwhile True:\n    hog.append(b'x' * 10**8)"
+        ),
         "os_exit": with_answer(good, "q2-by-region", "import os\nos._exit(3)"),
         "sys_exit": with_answer(good, "q1-total", "import sys\nsys.exit(0)"),
-        "print_flood": with_answer(good, "q1-total", CORRECT_TOTAL + "\nfor i in range(200_000):\n    print(i)"),
+        "print_flood": with_answer(
+            good, "q1-total", CORRECT_TOTAL + "\nfor i in range(200_000):\n    print(i)"
+        ),
         "showtraceback": with_answer(
             with_answer(
-                with_answer(good, "q1-total", "get_ipython().showtraceback = lambda *a, **k: None\ntotal = 0"),
+                with_answer(
+                    good,
+                    "q1-total",
+                    "get_ipython().showtraceback = lambda *a, **k: None\ntotal = 0",
+                ),
                 "q2-by-region",
                 "by_region = None",
             ),
@@ -102,18 +112,26 @@ def build(folder: Path, student_nb: NotebookNode, dist: Path, out: Path, outside
             "q2-by-region",
             "class Anything:\n    def __eq__(self, other):\n        return True\n\n\nby_region = Anything()",
         ),
-        "patched_builtins": with_answer(good, "q1-total", "import builtins\nbuiltins.sum = lambda *a, **k: 42\ntotal = 42"),
-        "settrace": with_answer(good, "q1-total", "import sys\nsys.settrace(lambda *a: None)\n" + CORRECT_TOTAL),
+        "patched_builtins": with_answer(
+            good, "q1-total", "import builtins\nbuiltins.sum = lambda *a, **k: 42\ntotal = 42"
+        ),
+        "settrace": with_answer(
+            good, "q1-total", "import sys\nsys.settrace(lambda *a: None)\n" + CORRECT_TOTAL
+        ),
         "deleted_test_cell": _drop_cell(good, "q1-total-tests"),
-        "edited_test_cell": _edit_test(with_answer(good, "q2-by-region", "by_region = None"), "q2-by-region-tests", "pass"),
+        "edited_test_cell": _edit_test(
+            with_answer(good, "q2-by-region", "by_region = None"), "q2-by-region-tests", "pass"
+        ),
         "duplicated_test_cell": _duplicate(good, "q3-share-tests", 3),
-        "changed_cell_type": _retype(_retype(good, "q2-by-region-answer", "markdown"), "q1-total-tests", "raw"),
+        "changed_cell_type": _retype(
+            _retype(good, "q2-by-region-answer", "markdown"), "q1-total-tests", "raw"
+        ),
         "missing_answer": _drop_cell(good, "q2-by-region-answer"),
         "null_byte": with_answer(good, "q1-total", CORRECT_TOTAL + "  # \x00"),
         "read_hidden": with_answer(
             good,
             "q1-total",
-            f"try:\n    leaked = open({str(bundle)!r}).read()\nexcept PermissionError:\n    leaked = ''\n"
+            f"try:\n    leaked = open({str(bundle)!r}).read()\nexcept OSError:\n    leaked = ''\n"
             "total = 42 if 'check_equal(total, 42)' in leaked else 0",
         ),
         "input_call": with_answer(good, "q1-total", "total = int(input('total? '))"),
@@ -121,7 +139,7 @@ def build(folder: Path, student_nb: NotebookNode, dist: Path, out: Path, outside
             good,
             "q1-total",
             f"for target in [{str(outside)!r}, {str(out / 'results.csv')!r}, '../../escape.txt']:\n"
-            "    try:\n        open(target, 'w').write('pwned')\n    except PermissionError:\n        pass\n"
+            "    try:\n        open(target, 'w').write('pwned')\n    except OSError:\n        pass\n"
             + CORRECT_TOTAL,
         ),
         "kill_grader": with_answer(
@@ -143,7 +161,9 @@ def build(folder: Path, student_nb: NotebookNode, dist: Path, out: Path, outside
         (folder / student).mkdir(parents=True)
         (folder / student / "tiny.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     (folder / "invalid_json").mkdir()
-    (folder / "invalid_json" / "tiny.ipynb").write_text('{"cells": [{"cell_type": "code", "sour', encoding="utf-8")
+    (folder / "invalid_json" / "tiny.ipynb").write_text(
+        '{"cells": [{"cell_type": "code", "sour', encoding="utf-8"
+    )
     (folder / "nbformat3").mkdir()
     old = nbformat.convert(copy.deepcopy(good), 3)
     for cell in old.worksheets[0].cells:
@@ -151,4 +171,6 @@ def build(folder: Path, student_nb: NotebookNode, dist: Path, out: Path, outside
     nbformat.write(old, folder / "nbformat3" / "tiny.ipynb", version=3)
     (folder / "README.txt").write_text("Submissions of the tiny exercise.\n", encoding="utf-8")
     (folder / "good" / ".ipynb_checkpoints").mkdir()
-    (folder / "good" / ".ipynb_checkpoints" / "tiny-checkpoint.ipynb").write_text(json.dumps(student_nb))
+    (folder / "good" / ".ipynb_checkpoints" / "tiny-checkpoint.ipynb").write_text(
+        json.dumps(student_nb)
+    )

@@ -31,19 +31,28 @@ ANSWERS = {
 }
 
 TESTS = {
-    "q1-total": (1, """check_type(total, int)
+    "q1-total": (
+        1,
+        """check_type(total, int)
 ### BEGIN HIDDEN TESTS
 check_equal(total, 42)
-### END HIDDEN TESTS"""),
-    "q2-by-region": (2, """check_type(by_region, pd.Series)
+### END HIDDEN TESTS""",
+    ),
+    "q2-by-region": (
+        2,
+        """check_type(by_region, pd.Series)
 ### BEGIN HIDDEN TESTS
 check_equal(by_region, sales.groupby("region")["units"].sum())
 check_equal(by_region["north"], 17)
-### END HIDDEN TESTS"""),
-    "q3-share": (2, """assert share(1, 4) == 0.25
+### END HIDDEN TESTS""",
+    ),
+    "q3-share": (
+        2,
+        """assert share(1, 4) == 0.25
 ### BEGIN HIDDEN TESTS
 check_equal(share(3, 12), 0.25)
-### END HIDDEN TESTS"""),
+### END HIDDEN TESTS""",
+    ),
 }
 
 

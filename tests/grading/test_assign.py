@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import nbformat
@@ -31,18 +32,39 @@ def test_student_version_hides_solutions_and_hidden_tests(exercise) -> None:
 
 
 def test_student_version_is_deterministic(exercise) -> None:
-    assert nbformat.writes(student_notebook(exercise)) == nbformat.writes(student_notebook(exercise))
+    assert nbformat.writes(student_notebook(exercise)) == nbformat.writes(
+        student_notebook(exercise)
+    )
 
 
 def test_bundle_is_private_and_loads_back(assigned) -> None:
     bundle = assigned / "autograder" / "tiny.json"
-    assert stat.S_IMODE(bundle.stat().st_mode) == 0o600
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o400  # read-only: only course assign replaces it
+    assert stat.S_IMODE(bundle.parent.stat().st_mode) == 0o700
     data = json.loads(bundle.read_text(encoding="utf-8"))
-    assert data["format"] == "course-utils-autograder" and len(data["source_sha256"]) == 64
+    assert data["format"] == "course-utils-autograder" and data["version"] == 2
+    assert len(data["source_sha256"]) == 64 and len(data["notebook_sha256"]) == 64
     exercises = load_bundles(assigned)
     exercise, source_folder = exercises["tiny"]
     assert [q.id for q in exercise.questions] == ["q1-total", "q2-by-region", "q3-share"]
     assert source_folder.name == "src"
+
+
+def test_a_changed_bundle_is_refused(assigned, tmp_path) -> None:
+    """Any change to a bundle's notebook after assign -- a hidden test edited, a solution
+    blanked -- is caught by its SHA-256 when the bundle is loaded."""
+    import shutil
+
+    copy = tmp_path / "dist"
+    shutil.copytree(assigned, copy)
+    bundle = copy / "autograder" / "tiny.json"
+    os.chmod(bundle, 0o600)
+    data = json.loads(bundle.read_text(encoding="utf-8"))
+    cell = next(c for c in data["notebook"]["cells"] if "HIDDEN" in "".join(c["source"]))
+    cell["source"] = "check_true(True)"
+    bundle.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ExerciseError, match=r"tiny.json: the bundle does not match its SHA-256"):
+        load_bundles(copy)
 
 
 def test_bundle_problems_are_one_line(tmp_path) -> None:

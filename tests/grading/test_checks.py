@@ -82,7 +82,11 @@ def test_equal_values_pass(actual, expected) -> None:
         ({AlwaysEqual(): 1}, {"north": 1}, "unexpected key"),
         ({AlwaysEqual()}, {"north"}, "unexpected item"),
         (FRAME.assign(units=[17, 14]), FRAME, "value['units'] row 1: expected 13, got 14"),
-        (FRAME.assign(region=["north", AlwaysEqual()]), FRAME, "got an object of class AlwaysEqual"),
+        (
+            FRAME.assign(region=["north", AlwaysEqual()]),
+            FRAME,
+            "got an object of class AlwaysEqual",
+        ),
         (FRAME[["units", "region"]], FRAME, "columns"),
         (FRAME.iloc[::-1], FRAME, "row labels"),
         (AlwaysEqual(), FRAME, "expected a DataFrame"),
@@ -119,7 +123,9 @@ def test_check_true_wants_a_genuine_bool() -> None:
     check_true(True)
     check_true(np.bool_(True))
     check_false(False)
-    with pytest.raises(CheckFailure, match="expected True or False, got an object of class AlwaysEqual"):
+    with pytest.raises(
+        CheckFailure, match="expected True or False, got an object of class AlwaysEqual"
+    ):
         check_true(AlwaysEqual())
     with pytest.raises(CheckFailure, match="expected True or False"):
         check_true(1)

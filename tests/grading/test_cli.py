@@ -42,10 +42,15 @@ def test_assign_reports_a_bad_source_in_one_line(tmp_path, source_nb, capsys) ->
     assert main(["assign", str(tmp_path), "--out", str(tmp_path / "dist")]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
-    assert err.startswith("course assign: error: ") and "tiny.ipynb: cell 'q1-total-tests' (#5)" in err
+    assert (
+        err.startswith("course assign: error: ") and "tiny.ipynb: cell 'q1-total-tests' (#5)" in err
+    )
     assert not (tmp_path / "dist").exists()
 
 
 def test_grade_reports_missing_bundles(tmp_path, capsys) -> None:
-    assert main(["grade", str(tmp_path), str(tmp_path), "--out", str(tmp_path / "g"), "--no-progress"]) == 1
+    assert (
+        main(["grade", str(tmp_path), str(tmp_path), "--out", str(tmp_path / "g"), "--no-progress"])
+        == 1
+    )
     assert "no autograder bundles" in capsys.readouterr().err

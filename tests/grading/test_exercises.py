@@ -32,7 +32,9 @@ def test_exercise_is_valid_and_graded(name: str) -> None:
     assert all(q.points > 0 and q.answer_cells for q in exercise.questions)
     assert exercise.notebook.metadata["kernelspec"]["name"] == "python3"
     tests = [c for c in exercise.cells if c.role == TEST]
-    assert all("### BEGIN HIDDEN TESTS" in c.source for c in tests), "every question has hidden tests"
+    assert all("### BEGIN HIDDEN TESTS" in c.source for c in tests), (
+        "every question has hidden tests"
+    )
     executed = [c for c in exercise.notebook.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in executed), "committed with its outputs, run top to bottom"
     assert not any(o.get("output_type") == "error" for c in executed for o in c.outputs)
@@ -44,5 +46,7 @@ def test_student_version_keeps_no_solution(name: str) -> None:
     text = nbformat.writes(student_notebook(exercise))
     for cell in exercise.cells:
         if cell.role == ANSWER:
-            solution_lines = [line for line in cell.source.splitlines() if "###" not in line and line.strip()]
+            solution_lines = [
+                line for line in cell.source.splitlines() if "###" not in line and line.strip()
+            ]
             assert not any(line in text for line in solution_lines if len(line.strip()) > 25)

@@ -43,7 +43,9 @@ def test_malformed_markers_name_the_line(source: str, line: int, words: str) -> 
 
 
 def test_solution_is_replaced_with_its_indentation() -> None:
-    source = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\nprint(f(1))"
+    source = (
+        "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\nprint(f(1))"
+    )
     assert replace_solutions(source, PLACEHOLDER) == (
         "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\nprint(f(1))"
     )

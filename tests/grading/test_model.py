@@ -37,19 +37,28 @@ def test_questions_roles_and_points(exercise) -> None:
     assert exercise.max_points == 5.0
     assert exercise.question("q2-by-region").answer_cells == ("q2-by-region-answer",)
     roles = {c.cell_id: c.role for c in exercise.cells}
-    assert roles["setup"] == LOCKED and roles["q1-total-answer"] == ANSWER and roles["q1-total-tests"] == TEST
+    assert (
+        roles["setup"] == LOCKED
+        and roles["q1-total-answer"] == ANSWER
+        and roles["q1-total-tests"] == TEST
+    )
     assert exercise.cell("q3-share-answer").question == "q3-share"
 
 
 def test_nested_markers(source_nb) -> None:
-    _cell(source_nb, "q1-total-answer").source = "### BEGIN SOLUTION\n### BEGIN SOLUTION\nx\n### END SOLUTION"
+    _cell(
+        source_nb, "q1-total-answer"
+    ).source = "### BEGIN SOLUTION\n### BEGIN SOLUTION\nx\n### END SOLUTION"
     message = _error(source_nb)
     assert "cell 'q1-total-answer' (#4): line 2: nested" in message
 
 
 def test_unterminated_marker(source_nb) -> None:
     _cell(source_nb, "q2-by-region-tests").source = "x\n### BEGIN HIDDEN TESTS\ncheck_equal(1, 1)"
-    assert "cell 'q2-by-region-tests' (#8): line 2: unterminated '### BEGIN HIDDEN TESTS'" in _error(source_nb)
+    assert (
+        "cell 'q2-by-region-tests' (#8): line 2: unterminated '### BEGIN HIDDEN TESTS'"
+        in _error(source_nb)
+    )
 
 
 def test_duplicate_grade_ids(source_nb) -> None:
@@ -82,12 +91,18 @@ def test_solution_marker_outside_answer_cell(source_nb) -> None:
 
 
 def test_hidden_tests_outside_test_cell(source_nb) -> None:
-    _cell(source_nb, "q1-total-answer").source += "\n### BEGIN HIDDEN TESTS\nx\n### END HIDDEN TESTS"
+    _cell(
+        source_nb, "q1-total-answer"
+    ).source += "\n### BEGIN HIDDEN TESTS\nx\n### END HIDDEN TESTS"
     assert "line 4: '### BEGIN HIDDEN TESTS' outside a test cell" in _error(source_nb)
 
 
 def test_syntax_error_in_hidden_test_names_its_line(source_nb) -> None:
-    _cell(source_nb, "q1-total-tests").source = "check_type(total, int)\n### BEGIN HIDDEN TESTS\ncheck_equal(total, \n### END HIDDEN TESTS"
+    _cell(
+        source_nb, "q1-total-tests"
+    ).source = (
+        "check_type(total, int)\n### BEGIN HIDDEN TESTS\ncheck_equal(total, \n### END HIDDEN TESTS"
+    )
     assert "cell 'q1-total-tests' (#5): line 3: test code is not valid Python" in _error(source_nb)
 
 
@@ -96,7 +111,10 @@ def test_answer_after_last_test_is_an_error(source_nb) -> None:
     extra.id = "late-answer"
     extra.metadata = {"nbgrader": {"solution": True, "grade_id": "late-answer"}}
     source_nb.cells.append(extra)
-    assert "cell 'late-answer' (#12): answer cell after the last test cell is never graded" in _error(source_nb)
+    assert (
+        "cell 'late-answer' (#12): answer cell after the last test cell is never graded"
+        in _error(source_nb)
+    )
 
 
 def test_cell_without_id_and_old_format(source_nb) -> None:

@@ -57,7 +57,9 @@ def test_duplicated_answer_cell_first_one_counts(exercise, student_nb) -> None:
     copy_cell.source = "total = 2"
     submission.cells.append(copy_cell)
     rebuilt = rebuild(exercise, submission)
-    assert next(c.code for c in rebuilt.cells if c.source.cell_id == "q1-total-answer") == "total = 1"
+    assert (
+        next(c.code for c in rebuilt.cells if c.source.cell_id == "q1-total-answer") == "total = 1"
+    )
     assert any("appears 2 times" in note for note in rebuilt.notes["q1-total"])
 
 
@@ -85,6 +87,8 @@ def test_changed_cell_type_and_null_bytes_are_noted(exercise, student_nb) -> Non
     cell = next(c for c in submission.cells if c.id == "q1-total-answer")
     cell.cell_type = "markdown"
     rebuilt = rebuild(exercise, submission)
-    assert next(c.code for c in rebuilt.cells if c.source.cell_id == "q1-total-answer") == "total = 42"
+    assert (
+        next(c.code for c in rebuilt.cells if c.source.cell_id == "q1-total-answer") == "total = 42"
+    )
     notes = " ".join(rebuilt.notes["q1-total"])
     assert "was a markdown cell" in notes and "null bytes" in notes

@@ -26,7 +26,9 @@ def _results():
         _row("alice", "q2-by-region", 2.0, "alice/a.ipynb"),
         _row("alice", "q1-total", 1.0, "alice/b.ipynb", max_points=1.0),
         _row("alice", "q2-by-region", 2.0, "alice/b.ipynb"),
-        QuestionResult("zed", "", "", 0.0, 0.0, "unknown_exercise", 0.0, "cannot tell", "zed.ipynb"),
+        QuestionResult(
+            "zed", "", "", 0.0, 0.0, "unknown_exercise", 0.0, "cannot tell", "zed.ipynb"
+        ),
     ]
 
 
@@ -61,7 +63,9 @@ def test_summary_counts_statuses(exercise) -> None:
 
 def test_feedback_shows_public_tests_and_only_counts_of_hidden(tmp_path) -> None:
     result = _row("alice", "q1-total", 0.0, "alice/a.ipynb", status="failed", max_points=1.0)
-    result.public_tests = [PublicTest("check_type(total, int)", "failed", "value: expected an int, got a str")]
+    result.public_tests = [
+        PublicTest("check_type(total, int)", "failed", "value: expected an int, got a str")
+    ]
     result.hidden_failed, result.hidden_passed = 2, 1
     result.message = "public test failed"
     [path] = write_feedback([result], tmp_path)

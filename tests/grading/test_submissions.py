@@ -31,7 +31,10 @@ def folder(tmp_path, student_nb):
 
 
 def test_every_file_is_found_and_gets_a_verdict(folder) -> None:
-    found = {p.relative_to(folder).as_posix(): read_submission(p, folder, NAMES) for p in find_submissions(folder)}
+    found = {
+        p.relative_to(folder).as_posix(): read_submission(p, folder, NAMES)
+        for p in find_submissions(folder)
+    }
     assert sorted(found) == [
         "README.txt",
         "alice/.ipynb_checkpoints/whatever-checkpoint.ipynb",

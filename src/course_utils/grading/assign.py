@@ -5,7 +5,11 @@ For each source exercise ``NAME.ipynb`` it writes into the output folder::
     student/NAME.ipynb        solutions replaced by a placeholder that fails clearly, hidden
                               tests removed, public tests kept, outputs cleared
     autograder/NAME.json      what grading needs: the source notebook (solutions and hidden
-                              tests included) and its checksum; readable by its owner only
+                              tests included) with its SHA-256; read-only, readable by its
+                              owner only (mode 0400; ``course assign`` replaces them)
+
+:func:`load_bundles` recomputes each bundle's SHA-256 and refuses a bundle that does not match,
+naming the file. Kernels never see the bundles at all (:mod:`course_utils.grading.sandbox`).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ __all__ = [
 ]
 
 BUNDLE_FORMAT = "course-utils-autograder"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2
 HIDDEN_NOTE = "# More (hidden) tests of this question run when your notebook is graded."
 
 
@@ -65,7 +69,9 @@ def find_sources(paths: list[Path]) -> list[Path]:
         else:
             raise ExerciseError(f"{path}: not a notebook or a folder of notebooks")
     if not found:
-        raise ExerciseError(f"{', '.join(str(p) for p in paths)}: no source notebooks (*.ipynb) found")
+        raise ExerciseError(
+            f"{', '.join(str(p) for p in paths)}: no source notebooks (*.ipynb) found"
+        )
     return found
 
 
@@ -81,7 +87,9 @@ def student_notebook(exercise: Exercise) -> NotebookNode:
             cell.source = replace_solutions(cell.source, placeholder)
         elif spec.role == TEST:
             public, hidden = split_hidden_tests(cell.source)
-            cell.source = public.rstrip() + (("\n" if public.strip() else "") + HIDDEN_NOTE if hidden else "")
+            cell.source = public.rstrip() + (
+                ("\n" if public.strip() else "") + HIDDEN_NOTE if hidden else ""
+            )
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -102,8 +110,15 @@ def bundle(exercise: Exercise, source_bytes: bytes) -> dict:
         "exercise": exercise.name,
         "source_path": str(exercise.path.resolve()),
         "source_sha256": hashlib.sha256(source_bytes).hexdigest(),
+        "notebook_sha256": notebook_digest(exercise.notebook),
         "notebook": exercise.notebook,
     }
+
+
+def notebook_digest(notebook: object) -> str:
+    """SHA-256 of a notebook's canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(notebook, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def assign(sources: list[Path], out: Path) -> list[Assigned]:
@@ -122,10 +137,30 @@ def assign(sources: list[Path], out: Path) -> list[Assigned]:
         nbformat.write(student_notebook(exercise), student_path)
         bundle_path = out / "autograder" / f"{exercise.name}.json"
         data = bundle(exercise, exercise.path.read_bytes())
+        if bundle_path.exists():
+            os.chmod(bundle_path, 0o600)
         bundle_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.chmod(bundle_path, 0o600)
+        os.chmod(bundle_path, 0o400)
         written.append(Assigned(exercise.name, student_path, bundle_path))
     return written
+
+
+def exercise_from_bundle_text(text: str, path: Path) -> Exercise:
+    """The exercise of one bundle's text, after checking its format, version and SHA-256."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ExerciseError(f"{path}: not a readable bundle ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        raise ExerciseError(f"{path}: not a course-utils autograder bundle")
+    if data.get("version") != BUNDLE_VERSION:
+        raise ExerciseError(f"{path}: bundle version {data.get('version')} is not supported")
+    if data.get("notebook_sha256") != notebook_digest(data.get("notebook")):
+        raise ExerciseError(
+            f"{path}: the bundle does not match its SHA-256: it was changed after 'course assign'"
+        )
+    notebook = nbformat.from_dict(data["notebook"])
+    return exercise_from_notebook(notebook, path, name=data["exercise"])
 
 
 def load_bundles(dist: Path) -> dict[str, tuple[Exercise, Path]]:
@@ -141,14 +176,10 @@ def load_bundles(dist: Path) -> dict[str, tuple[Exercise, Path]]:
     found: dict[str, tuple[Exercise, Path]] = {}
     for path in paths:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except (OSError, ValueError) as exc:
             raise ExerciseError(f"{path}: not a readable bundle ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
-            raise ExerciseError(f"{path}: not a course-utils autograder bundle")
-        if data.get("version") != BUNDLE_VERSION:
-            raise ExerciseError(f"{path}: bundle version {data.get('version')} is not supported")
-        notebook = nbformat.from_dict(data["notebook"])
-        exercise = exercise_from_notebook(notebook, path, name=data["exercise"])
+        exercise = exercise_from_bundle_text(text, path)
+        data = json.loads(text)
         found[exercise.name] = (exercise, Path(data.get("source_path", str(path))).parent)
     return found

@@ -1,5 +1,9 @@
 """Grade many notebooks in parallel: one fresh sandboxed kernel each, nothing lost.
 
+Each exercise is prepared once (:func:`compile_exercise`: its test statements and the reference
+run of its source, in this process); each submission then runs in its own sandbox, and its
+test cells are judged here on the answers its kernel hands over.
+
 :func:`grade_notebooks` is the engine shared by ``course grade`` (submissions from disk) and
 ``course check`` (sources and their student versions, in memory). Whatever happens to one
 notebook -- dead kernel, timeout, unreadable file, even a bug in the grader -- becomes rows
@@ -10,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,16 +21,22 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from course_utils.grading.harness import TestStatement, compile_test_cell, wrapped_test_cell
-from course_utils.grading.model import LOCKED, TEST, Exercise
+from course_utils.grading.judge.evaluate import judge_test_cell
+from course_utils.grading.judge.reference import Reference, run_reference
+from course_utils.grading.judge.statements import (
+    TestStatement,
+    answer_names,
+    compile_test_cell,
+    names_used,
+)
+from course_utils.grading.model import ANSWER, TEST, Exercise
 from course_utils.grading.rebuild import RebuiltNotebook, rebuild
 from course_utils.grading.runner import PlannedCell, run_notebook
-from course_utils.grading.sandbox import Limits, SandboxFactory, template_environment
+from course_utils.grading.sandbox import Limits, SandboxFactory
 from course_utils.grading.scoring import QuestionResult, refused_results, score_run
 from course_utils.grading.submissions import Submission
-from course_utils.grading.zygote import Zygote, preload_modules
 
-__all__ = ["GradingJob", "grade_notebooks", "plan_cells"]
+__all__ = ["CompiledExercise", "GradingJob", "compile_exercise", "grade_notebooks", "plan_cells"]
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +49,55 @@ class GradingJob:
     exercise: Exercise | None
 
 
-def plan_cells(rebuilt: RebuiltNotebook, statements: dict[str, list[TestStatement]], token: str) -> list[PlannedCell]:
-    """The code cells to run, in order; test cells replaced by the harness call."""
+@dataclass
+class CompiledExercise:
+    """What the grader prepares once per exercise: test statements, answer names, reference."""
+
+    exercise: Exercise
+    statements: dict[str, list[TestStatement]]
+    fetch: dict[str, list[str]]  # question -> answer names its test cell reads
+    reference: Reference
+
+
+def compile_exercise(exercise: Exercise) -> CompiledExercise:
+    """Compile the test cells of ``exercise`` and run its source here for the reference values."""
+    statements = {
+        cell.question: compile_test_cell(cell.source)
+        for cell in exercise.cells
+        if cell.role == TEST and cell.question is not None
+    }
+    answers = answer_names([c.source for c in exercise.cells if c.role == ANSWER])
+    fetch = {q: sorted(names_used(s) & answers) for q, s in statements.items()}
+    reference = run_reference(exercise)
+    for question, namespace in reference.before_test.items():  # answers come from the kernel only
+        reference.before_test[question] = {k: v for k, v in namespace.items() if k not in answers}
+    return CompiledExercise(exercise, statements, fetch, reference)
+
+
+def plan_cells(rebuilt: RebuiltNotebook, compiled: CompiledExercise) -> list[PlannedCell]:
+    """The cells to run, in order; each test cell replaced by its judge (run in the grader)."""
     planned = []
     for cell in rebuilt.cells:
         spec = cell.source
         if spec.cell_type != "code":
             continue
         if spec.role == TEST:
-            assert spec.question is not None
-            code = wrapped_test_cell(token, spec.question, statements[spec.question])
-            planned.append(PlannedCell(spec.cell_id, code, store_history=False))
+            question = str(spec.question)
+            planned.append(PlannedCell(spec.cell_id, judge=_judge(compiled, question)))
         else:
             planned.append(PlannedCell(spec.cell_id, cell.code))
     return planned
 
 
-def test_statements(exercise: Exercise) -> dict[str, list[TestStatement]]:
-    """Compiled test statements of every question of ``exercise``."""
-    return {
-        cell.question: compile_test_cell(cell.source)
-        for cell in exercise.cells
-        if cell.role == TEST and cell.question is not None
-    }
+def _judge(compiled: CompiledExercise, question: str):
+    statements = compiled.statements[question]
+    fetch = compiled.fetch[question]
+    reference = compiled.reference.before_test.get(question, {})
+
+    def judge(run):
+        return judge_test_cell(statements, fetch, reference, run)
+
+    return judge
 
 
 def grade_notebooks(
@@ -71,42 +106,29 @@ def grade_notebooks(
     workers: int,
     limits: Limits,
     deny: list[Path],
+    sandbox: bool = True,
     progress: bool = True,
-    preload: bool = True,
     on_result: Callable[[list[QuestionResult]], None] | None = None,
 ) -> list[QuestionResult]:
-    """Grade every job with at most ``workers`` kernels at a time; return all result rows.
+    """Grade every job with at most ``workers`` sandboxed kernels at a time; return all rows.
 
-    With ``preload`` each kernel is forked from a template process that has already imported
-    IPython and the modules the exercises' locked cells import (see :mod:`~.zygote`).
+    Raises :class:`~course_utils.grading.sandbox.SandboxUnavailable` (before grading anything)
+    when ``sandbox`` is asked for and this machine cannot provide it.
     """
-    return asyncio.run(_grade_all(jobs, workers, limits, deny, progress, preload, on_result))
+    factory = SandboxFactory(deny=deny, isolated=sandbox)
+    try:
+        return asyncio.run(_grade_all(jobs, workers, limits, factory, progress, on_result))
+    finally:
+        factory.close()
 
 
-async def _start_template(jobs: list[GradingJob]) -> Zygote | None:
-    sources = {
-        cell.source
-        for job in jobs
-        if job.exercise is not None
-        for cell in job.exercise.cells
-        if cell.role == LOCKED and cell.cell_type == "code"
-    }
-    zygote = Zygote(preload_modules(sorted(sources)), template_environment())
-    started = await asyncio.get_running_loop().run_in_executor(None, zygote.start)
-    if not started:
-        log.warning("course grade: kernels start from scratch: the kernel template failed (%s)", zygote.error)
-        zygote.close()
-        return None
-    return zygote
-
-
-async def _grade_all(jobs, workers, limits, deny, progress, preload, on_result) -> list[QuestionResult]:
-    factory = SandboxFactory(deny=deny)
-    zygote = await _start_template(jobs) if preload and any(j.exercise for j in jobs) else None
-    compiled: dict[str, dict[str, list[TestStatement]]] = {}
+async def _grade_all(
+    jobs, workers, limits, factory: SandboxFactory, progress, on_result
+) -> list[QuestionResult]:
+    compiled: dict[str, CompiledExercise] = {}
     for job in jobs:
         if job.exercise is not None and job.exercise.name not in compiled:
-            compiled[job.exercise.name] = test_statements(job.exercise)
+            compiled[job.exercise.name] = compile_exercise(job.exercise)
     slots: asyncio.Queue[int] = asyncio.Queue()
     for slot in range(max(1, workers)):
         slots.put_nowait(slot)
@@ -116,7 +138,7 @@ async def _grade_all(jobs, workers, limits, deny, progress, preload, on_result) 
     async def one(job: GradingJob) -> None:
         slot = await slots.get()
         try:
-            rows = await _grade_one(job, compiled, factory, slot, limits, zygote)
+            rows = await grade_one(job, compiled, factory, slot, limits)
         except Exception as exc:  # a grader bug must not stop the batch
             rows = _grader_error(job, exc)
         finally:
@@ -130,26 +152,29 @@ async def _grade_all(jobs, workers, limits, deny, progress, preload, on_result) 
         await asyncio.gather(*(one(job) for job in jobs))
     finally:
         bar.close()
-        if zygote is not None:
-            zygote.close()
-        factory.close()
     return results
 
 
-async def _grade_one(job: GradingJob, compiled, factory: SandboxFactory, slot: int, limits: Limits, zygote):
+async def grade_one(
+    job: GradingJob,
+    compiled: dict[str, CompiledExercise],
+    factory: SandboxFactory,
+    slot: int,
+    limits: Limits,
+) -> list[QuestionResult]:
+    """Grade one job in a fresh sandbox (slot ``slot``); the rows of its results."""
     sub, exercise = job.submission, job.exercise
     if sub.status is not None or exercise is None or sub.notebook is None:
-        return refused_results(sub, exercise)
-    statements = compiled[exercise.name]
+        return refused_results(sub, exercise, sandboxed=factory.isolated)
+    prepared = compiled[exercise.name]
     rebuilt = rebuild(exercise, sub.notebook)
-    token = secrets.token_hex(16)
-    planned = plan_cells(rebuilt, statements, token)
+    planned = plan_cells(rebuilt, prepared)
     sandbox = factory.create(slot)
     try:
-        run = await run_notebook(planned, sandbox, limits, zygote)
+        run = await run_notebook(planned, sandbox, limits)
     finally:
         sandbox.remove()
-    return score_run(sub, rebuilt, run, statements, token)
+    return score_run(sub, rebuilt, run, prepared.statements, sandboxed=factory.isolated)
 
 
 def _grader_error(job: GradingJob, exc: Exception) -> list[QuestionResult]:

@@ -1,7 +1,7 @@
 """``course check SOURCES``: every source passes its own tests; a blank answer passes none.
 
 Both the source notebook and its generated student version are graded by the same machinery
-as real submissions (fresh kernel, harness, limits), so a check also proves the grader works.
+as real submissions (fresh sandboxed kernel, tests judged by the grader, limits), so a check also proves the grader works.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def check_sources(
     workers: int,
     limits: Limits | None = None,
     progress: bool = True,
-    preload: bool = True,
+    sandbox: bool = True,
 ) -> CheckOutcome:
     """Grade each source and its student version; report questions that misbehave."""
     exercises = [load_exercise(path) for path in find_sources(paths)]
@@ -54,7 +54,12 @@ def check_sources(
             jobs.append(GradingJob(sub, exercise))
     deny = sorted({e.path.resolve().parent for e in exercises})
     results = grade_notebooks(
-        jobs, workers=workers, limits=limits or Limits(), deny=deny, progress=progress, preload=preload
+        jobs,
+        workers=workers,
+        limits=limits or Limits(),
+        deny=deny,
+        progress=progress,
+        sandbox=sandbox,
     )
     found = {(r.exercise, r.question, r.student): r for r in results}
     rows, problems = [], []

@@ -12,8 +12,8 @@ Every comparison checks types before values: the student's object must be a genu
 so an object whose ``__eq__`` always answers ``True`` earns nothing. No code of the student's
 objects is run while comparing.
 
-When grading, this file's text is executed afresh inside the kernel for every test cell, so it
-must stay self-contained: standard library only, numpy and pandas looked up in ``sys.modules``.
+When grading, these helpers run in the grader's own process (:mod:`course_utils.grading.judge`),
+on answers that left the student's kernel as data; they are never executed inside a kernel.
 """
 
 from __future__ import annotations
@@ -70,7 +70,9 @@ def check_close(
     check_equal(actual, expected, rel=rel, abs=abs, name=name)
 
 
-def check_type(actual: object, expected_type: type | tuple[type, ...], *, name: str = "value") -> None:
+def check_type(
+    actual: object, expected_type: type | tuple[type, ...], *, name: str = "value"
+) -> None:
     """Check that ``actual`` is exactly of ``expected_type`` (numpy numbers count as int/float)."""
     wanted = expected_type if type(expected_type) is tuple else (expected_type,)
     if not any(_is_type(actual, t) for t in wanted):
@@ -100,7 +102,9 @@ def check_columns(frame: object, columns: list[str], *, name: str = "table") -> 
     if pd is None or type(frame) is not pd.DataFrame:
         raise CheckFailure(f"{name}: expected a DataFrame, got {_kind(frame)}")
     present = list(frame.columns)
-    missing = [c for c in columns if not any(_mismatch(p, c, "", 0, 0, False) is None for p in present)]
+    missing = [
+        c for c in columns if not any(_mismatch(p, c, "", 0, 0, False) is None for p in present)
+    ]
     if missing:
         raise CheckFailure(f"{name}: missing column(s) {', '.join(repr(c) for c in missing)}")
 
@@ -117,7 +121,11 @@ def _mismatch(actual, expected, path, rel, abs_, ignore_index):
     if _is_bool(expected):
         if not _is_bool(actual):
             return f"{path}: expected True or False, got {_kind(actual)}"
-        return None if bool(actual) == bool(expected) else f"{path}: expected {bool(expected)}, got {bool(actual)}"
+        return (
+            None
+            if bool(actual) == bool(expected)
+            else f"{path}: expected {bool(expected)}, got {bool(actual)}"
+        )
     if _is_number(expected):
         if not _is_number(actual):
             return f"{path}: expected a number, got {_kind(actual)}"
@@ -125,7 +133,11 @@ def _mismatch(actual, expected, path, rel, abs_, ignore_index):
     if _is_str(expected):
         if not _is_str(actual):
             return f"{path}: expected a string, got {_kind(actual)}"
-        return None if str(actual) == str(expected) else f"{path}: expected {_show(expected)}, got {_show(actual)}"
+        return (
+            None
+            if str(actual) == str(expected)
+            else f"{path}: expected {_show(expected)}, got {_show(actual)}"
+        )
     if type(expected) in (list, tuple):
         if type(actual) is not type(expected):
             return f"{path}: expected {_article(type(expected).__name__)}, got {_kind(actual)}"
@@ -215,18 +227,27 @@ def _set_mismatch(actual, expected, path):
 def _frame_mismatch(actual, expected, path, rel, abs_, ignore_index, pd, np):
     if type(actual) is not pd.DataFrame:
         return f"{path}: expected a DataFrame, got {_kind(actual)}"
-    problem = _mismatch(list(actual.columns), list(expected.columns), f"{path} columns", 0, 0, False)
+    problem = _mismatch(
+        list(actual.columns), list(expected.columns), f"{path} columns", 0, 0, False
+    )
     if problem:
         return problem
     if len(actual) != len(expected):
         return f"{path}: expected {len(expected)} rows, got {len(actual)}"
     if not ignore_index:
-        problem = _mismatch(list(actual.index), list(expected.index), f"{path} row labels", rel, abs_, False)
+        problem = _mismatch(
+            list(actual.index), list(expected.index), f"{path} row labels", rel, abs_, False
+        )
         if problem:
             return problem
     for position, column in enumerate(expected.columns):
         problem = _values_mismatch(
-            actual.iloc[:, position], expected.iloc[:, position], f"{path}[{_show(column)}]", rel, abs_, np
+            actual.iloc[:, position],
+            expected.iloc[:, position],
+            f"{path}[{_show(column)}]",
+            rel,
+            abs_,
+            np,
         )
         if problem:
             return problem
@@ -239,7 +260,9 @@ def _series_mismatch(actual, expected, path, rel, abs_, ignore_index, pd, np):
     if len(actual) != len(expected):
         return f"{path}: expected {len(expected)} values, got {len(actual)}"
     if not ignore_index:
-        problem = _mismatch(list(actual.index), list(expected.index), f"{path} labels", rel, abs_, False)
+        problem = _mismatch(
+            list(actual.index), list(expected.index), f"{path} labels", rel, abs_, False
+        )
         if problem:
             return problem
     return _values_mismatch(actual, expected, path, rel, abs_, np)
@@ -255,7 +278,9 @@ def _values_mismatch(actual, expected, path, rel, abs_, np):
         if bool(close.all()):
             return None
         row = int(np.argmin(close))
-        return f"{path} row {row}: expected {_show(expected.iloc[row])}, got {_show(actual.iloc[row])}"
+        return (
+            f"{path} row {row}: expected {_show(expected.iloc[row])}, got {_show(actual.iloc[row])}"
+        )
     for row, (a, e) in enumerate(zip(actual.tolist(), expected.tolist(), strict=True)):
         if _is_missing(a) and _is_missing(e):
             continue
@@ -357,6 +382,10 @@ def _kind(value) -> str:
         return "None"
     cls = type(value)
     name = _plain(cls.__name__)
+    if (
+        cls.__module__ == "course_utils.grading.protocol" and name == "Opaque"
+    ):  # left the kernel unread
+        return f"an object of class {_plain(value.type_name)} (not data the grader can read)"
     if _is_heap(cls) and cls not in _library_types():
         return f"an object of class {name}"
     return _article(name)

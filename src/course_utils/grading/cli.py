@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from course_utils.grading.model import ExerciseError
-from course_utils.grading.sandbox import Limits
+from course_utils.grading.sandbox import Limits, SandboxUnavailable
 
 __all__ = ["add_grading_parsers"]
 
@@ -27,7 +27,9 @@ def add_grading_parsers(subparsers: argparse._SubParsersAction) -> None:
         "and the autograder bundle to OUT/autograder/.",
     )
     assign.add_argument("sources", nargs="+", type=Path, help="source notebooks or folders of them")
-    assign.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    assign.add_argument(
+        "--out", type=Path, default=Path("dist"), help="output folder (default: dist)"
+    )
     assign.set_defaults(func=_assign)
 
     check = subparsers.add_parser(
@@ -49,17 +51,25 @@ def add_grading_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     grade.add_argument("dist", type=Path, help="the folder written by 'course assign'")
     grade.add_argument("submissions", type=Path, help="folder of submitted notebooks")
-    grade.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: grades)")
+    grade.add_argument(
+        "--out", type=Path, default=Path("grades"), help="output folder (default: grades)"
+    )
     _add_run_options(grade)
     grade.set_defaults(func=_grade)
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="kernels run in parallel (default: CPUs)"
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="kernels run in parallel (default: CPUs)",
     )
     parser.add_argument(
-        "--cell-timeout", type=float, default=_DEFAULTS.cell_timeout, help="seconds per cell (default: %(default)s)"
+        "--cell-timeout",
+        type=float,
+        default=_DEFAULTS.cell_timeout,
+        help="seconds per cell (default: %(default)s)",
     )
     parser.add_argument(
         "--notebook-timeout",
@@ -68,7 +78,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="seconds per notebook (default: %(default)s)",
     )
     parser.add_argument(
-        "--memory-mb", type=int, default=_DEFAULTS.memory_mb, help="memory limit per kernel (default: %(default)s)"
+        "--memory-mb",
+        type=int,
+        default=_DEFAULTS.memory_mb,
+        help="memory limit per kernel (default: %(default)s)",
     )
     parser.add_argument(
         "--max-output",
@@ -78,10 +91,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
-        "--no-preload",
+        "--no-sandbox",
         action="store_true",
-        help="start every kernel from scratch instead of forking it from a template process "
-        "that has IPython and the exercises' imports loaded (slower, same grades)",
+        help="run kernels as plain processes, without the bubblewrap sandbox: only for machines "
+        "without Linux namespaces, and only for code you trust; every result row says so",
     )
 
 
@@ -116,10 +129,16 @@ def _check(args: argparse.Namespace) -> int:
             workers=args.jobs,
             limits=_limits(args),
             progress=not args.no_progress,
-            preload=not args.no_preload,
+            sandbox=not args.no_sandbox,
         )
     except ExerciseError as exc:
         print(f"course check: error: {exc}", file=sys.stderr)
+        return 1
+    except SandboxUnavailable as exc:
+        print(
+            f"course check: error: cannot sandbox the kernels: {exc} (or pass --no-sandbox)",
+            file=sys.stderr,
+        )
         return 1
     print(_table(outcome.table))
     for problem in outcome.problems:
@@ -141,10 +160,17 @@ def _grade(args: argparse.Namespace) -> int:
             workers=args.jobs,
             limits=_limits(args),
             progress=not args.no_progress,
-            preload=not args.no_preload,
+            sandbox=not args.no_sandbox,
         )
     except (ExerciseError, FileNotFoundError) as exc:
         print(f"course grade: error: {exc}", file=sys.stderr)
+        return 1
+    except SandboxUnavailable as exc:
+        print(
+            f"course grade: error: cannot sandbox the kernels: {exc}; nothing was graded "
+            "(--no-sandbox grades without one, for trusted code only)",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print(f"course grade: interrupted; results so far are in {args.out}/", file=sys.stderr)

@@ -34,7 +34,7 @@ def grade(
     workers: int,
     limits: Limits | None = None,
     progress: bool = True,
-    preload: bool = True,
+    sandbox: bool = True,
 ) -> GradeOutcome:
     """Grade every file under ``submissions`` against the bundles in ``dist``; write to ``out``.
 
@@ -49,6 +49,7 @@ def grade(
     for path in find_submissions(submissions):
         sub = read_submission(path, submissions, names)
         jobs.append(GradingJob(sub, exercises.get(sub.exercise or "")))
+    out.mkdir(parents=True, exist_ok=True)
     deny = [dist, submissions, out, *(folder for _, folder in bundles.values())]
     gathered: list[QuestionResult] = []
     try:
@@ -58,7 +59,7 @@ def grade(
             limits=limits or Limits(),
             deny=deny,
             progress=progress,
-            preload=preload,
+            sandbox=sandbox,
             on_result=gathered.extend,
         )
     except KeyboardInterrupt:  # keep what was graded so far

@@ -29,7 +29,9 @@ __all__ = [
 SOLUTION = "SOLUTION"
 HIDDEN = "HIDDEN TESTS"
 
-_MARKER = re.compile(r"^(?P<indent>[ \t]*)###[ \t]*(?P<edge>BEGIN|END)[ \t]+(?P<kind>SOLUTION|HIDDEN TESTS)[ \t]*$")
+_MARKER = re.compile(
+    r"^(?P<indent>[ \t]*)###[ \t]*(?P<edge>BEGIN|END)[ \t]+(?P<kind>SOLUTION|HIDDEN TESTS)[ \t]*$"
+)
 _MARKER_ANYWHERE = re.compile(r"###[ \t]*(BEGIN|END)[ \t]+(SOLUTION|HIDDEN TESTS)")
 
 
@@ -74,7 +76,9 @@ def find_blocks(source: str) -> list[Block]:
             open_kind, open_line, open_indent = kind, index, match["indent"]
         else:
             if open_kind is None:
-                raise MarkerError(index + 1, f"'### END {kind}' without a matching '### BEGIN {kind}'")
+                raise MarkerError(
+                    index + 1, f"'### END {kind}' without a matching '### BEGIN {kind}'"
+                )
             if kind != open_kind:
                 raise MarkerError(
                     index + 1,
@@ -83,7 +87,9 @@ def find_blocks(source: str) -> list[Block]:
             blocks.append(Block(kind=kind, begin=open_line, end=index, indent=open_indent))
             open_kind = None
     if open_kind is not None:
-        raise MarkerError(open_line + 1, f"unterminated '### BEGIN {open_kind}' (no '### END {open_kind}')")
+        raise MarkerError(
+            open_line + 1, f"unterminated '### BEGIN {open_kind}' (no '### END {open_kind}')"
+        )
     return blocks
 
 

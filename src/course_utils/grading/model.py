@@ -123,7 +123,9 @@ def load_exercise(path: str | Path) -> Exercise:
     return exercise_from_notebook(notebook, path)
 
 
-def exercise_from_notebook(notebook: NotebookNode, path: str | Path, name: str | None = None) -> Exercise:
+def exercise_from_notebook(
+    notebook: NotebookNode, path: str | Path, name: str | None = None
+) -> Exercise:
     """Validate ``notebook`` (read from ``path``) and return its :class:`Exercise` model."""
     path = Path(path)
     where = str(path)

@@ -126,9 +126,13 @@ def _student_code(cell: SourceCell, student: NotebookNode, result: RebuiltNotebo
         result.note(cell.question, f"answer cell '{cell.cell_id}' had no readable source")
     kind = student.get("cell_type")
     if kind != "code":
-        result.note(cell.question, f"answer cell '{cell.cell_id}' was a {kind} cell; it was run as code")
+        result.note(
+            cell.question, f"answer cell '{cell.cell_id}' was a {kind} cell; it was run as code"
+        )
     if "\x00" in code:
-        result.note(cell.question, f"answer cell '{cell.cell_id}' contained null bytes; they were removed")
+        result.note(
+            cell.question, f"answer cell '{cell.cell_id}' contained null bytes; they were removed"
+        )
         code = code.replace("\x00", "")
     return code
 

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -37,14 +39,18 @@ RESULT_COLUMNS = [
     "runtime_s",
     "message",
     "file",
+    "sandbox",
 ]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def results_frame(results: list[QuestionResult], exercises: dict[str, Exercise]) -> pd.DataFrame:
     """All result rows in a stable order (student, exercise, question order, file)."""
     order = {(name, q.id): q.number for name, e in exercises.items() for q in e.questions}
     frame = pd.DataFrame([r.row() for r in results], columns=RESULT_COLUMNS)
-    frame["_order"] = [order.get((e, q), 0) for e, q in zip(frame["exercise"], frame["question"], strict=True)]
+    frame["_order"] = [
+        order.get((e, q), 0) for e, q in zip(frame["exercise"], frame["question"], strict=True)
+    ]
     frame = frame.sort_values(["student", "exercise", "_order", "file"], kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)
 
@@ -57,8 +63,12 @@ def gradebook_frame(results: pd.DataFrame, exercises: dict[str, Exercise]) -> pd
     handed_in = sorted(set(results["exercise"]) & set(exercises))
     columns = [f"{name}/{q.id}" for name in handed_in for q in exercises[name].questions]
     graded = results[results["exercise"].isin(handed_in)]
-    totals = graded.groupby(["student", "exercise", "file"], sort=True)["points"].sum().reset_index()
-    best = totals.sort_values(["student", "exercise", "points", "file"], ascending=[True, True, False, True])
+    totals = (
+        graded.groupby(["student", "exercise", "file"], sort=True)["points"].sum().reset_index()
+    )
+    best = totals.sort_values(
+        ["student", "exercise", "points", "file"], ascending=[True, True, False, True]
+    )
     best = best.drop_duplicates(["student", "exercise"])
     kept = graded.merge(best[["student", "exercise", "file"]], on=["student", "exercise", "file"])
     kept = kept.assign(column=kept["exercise"] + "/" + kept["question"])
@@ -83,7 +93,9 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
         best_points=("points", "max"),
         max_points=("max_points", "max"),
     )
-    counts = frame.pivot_table(index="exercise", columns="status", values="question", aggfunc="count")
+    counts = frame.pivot_table(
+        index="exercise", columns="status", values="question", aggfunc="count"
+    )
     summary = summary.join(counts.fillna(0).astype(int))
     summary["mean_points"] = summary["mean_points"].round(2)
     summary.columns.name = None
@@ -91,36 +103,78 @@ def summary_frame(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_feedback(results: list[QuestionResult], folder: Path) -> list[Path]:
-    """One Markdown feedback file per submitted file; returns the paths written."""
+    """One Markdown feedback file per submitted file; returns the paths written.
+
+    Each student gets a folder of their own: the name keeps its letters (any script), and two
+    names that would map to the same folder (``Bjørn``, ``Bjårn`` -> ``Bj_rn`` elsewhere, or
+    ``Ana``/``ana`` on a case-insensitive disk) are told apart by a numbered suffix.
+    """
     by_file: dict[str, list[QuestionResult]] = {}
     for result in results:
         by_file.setdefault(result.file, []).append(result)
+    folders = student_folders(sorted({r.student for r in results}))
     written: list[Path] = []
-    used: set[Path] = set()
+    used: set[str] = set()
     for file in sorted(by_file):
         rows = by_file[file]
         first = rows[0]
         name = _safe(first.exercise or Path(file).stem)
-        path = folder / _safe(first.student) / f"{name}.md"
+        base = folders[first.student]
+        path = folder / base / f"{name}.md"
         number = 2
-        while path in used:
-            path = folder / _safe(first.student) / f"{name}-{number}.md"
+        while str(path).casefold() in used:
+            path = folder / base / f"{name}-{number}.md"
             number += 1
-        used.add(path)
+        used.add(str(path).casefold())
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_feedback_text(rows), encoding="utf-8")
         written.append(path)
     return written
 
 
-def write_reports(results: list[QuestionResult], exercises: dict[str, Exercise], out: Path) -> pd.DataFrame:
+def student_folders(students: list[str]) -> dict[str, str]:
+    """A distinct, file-system-safe folder name per student (stable: sorted input)."""
+    taken: set[str] = set()
+    folders: dict[str, str] = {}
+    for student in sorted(students):
+        base = _safe(student)
+        candidate, number = base, 2
+        while candidate.casefold() in taken:
+            candidate = f"{base}-{number}"
+            number += 1
+        taken.add(candidate.casefold())
+        folders[student] = candidate
+    return folders
+
+
+def write_reports(
+    results: list[QuestionResult], exercises: dict[str, Exercise], out: Path
+) -> pd.DataFrame:
     """Write results.csv, gradebook.csv and feedback/ under ``out``; return the results frame."""
     out.mkdir(parents=True, exist_ok=True)
     frame = results_frame(results, exercises)
-    frame.to_csv(out / "results.csv", index=False, float_format="%g")
-    gradebook_frame(frame, exercises).to_csv(out / "gradebook.csv", index=False, float_format="%g")
+    spreadsheet_safe(frame).to_csv(out / "results.csv", index=False, float_format="%g")
+    gradebook = gradebook_frame(frame, exercises)
+    spreadsheet_safe(gradebook).to_csv(out / "gradebook.csv", index=False, float_format="%g")
     write_feedback(results, out / "feedback")
     return frame
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot start a spreadsheet formula (OWASP's CSV-injection rule:
+    a cell beginning with ``= + - @``, tab or carriage return gets a leading apostrophe)."""
+    safe = frame.copy()
+    safe.columns = [_neutral(c) if isinstance(c, str) else c for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype) in ("str", "string"):
+            safe[column] = (
+                safe[column].map(lambda v: _neutral(v) if isinstance(v, str) else v).astype(object)
+            )
+    return safe
+
+
+def _neutral(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _feedback_text(rows: list[QuestionResult]) -> str:
@@ -130,13 +184,15 @@ def _feedback_text(rows: list[QuestionResult]) -> str:
     lines = [
         f"# Feedback: {first.exercise or 'unrecognised file'}",
         "",
-        f"Student: {first.student} · File: `{_md(first.file)}`",
+        f"Student: {_md(first.student)} · File: `{_md(first.file)}`",
         "",
         f"**Score: {total:g} / {maximum:g}**",
         "",
     ]
     if not first.question:
-        return "\n".join([*lines, f"This file was not graded ({first.status}): {_md(first.message)}", ""])
+        return "\n".join(
+            [*lines, f"This file was not graded ({first.status}): {_md(first.message)}", ""]
+        )
     lines += ["| Question | Points | Status |", "|---|---|---|"]
     lines += [f"| {r.question} | {r.points:g} / {r.max_points:g} | {r.status} |" for r in rows]
     for r in rows:
@@ -165,9 +221,11 @@ _VERDICTS = {"error": "raised an error", "interrupted": "was interrupted"}
 
 
 def _md(text: str) -> str:
-    return text.replace("`", "'").replace("|", "/")
+    """Quoted text made inert in Markdown: no HTML, no code-span or table breaks."""
+    return html.escape(text, quote=False).replace("`", "'").replace("|", "/")
 
 
 def _safe(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")
+    text = unicodedata.normalize("NFC", name)
+    cleaned = re.sub(r"[^\w.-]+", "_", text).strip("._")[:80]
     return cleaned or "unknown"

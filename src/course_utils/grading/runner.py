@@ -1,13 +1,14 @@
-"""Run one notebook's cells in a fresh, sandboxed kernel with limits (built on nbclient).
+"""Run one notebook in a fresh kernel inside its sandbox, with limits (built on nbclient).
 
-* the kernel is started through :mod:`course_utils.grading.launcher` (resource limits, private
-  working folder, unprivileged user, audit hook);
+* the kernel starts in the sandbox of :mod:`course_utils.grading.sandbox` and talks to the
+  grader over ipykernel's ``ipc`` transport (unix sockets in the sandbox's ``ipc`` folder);
 * each cell gets ``cell_timeout`` seconds and the notebook ``notebook_timeout`` seconds; a cell
-  past its time is interrupted, and the kernel is killed if it does not answer within
-  ``interrupt_grace`` seconds;
+  past its time is interrupted (an ``interrupt_request`` message), and the kernel is killed --
+  the whole sandbox with it -- if it does not answer within ``interrupt_grace`` seconds;
 * output is counted while it streams and dropped beyond ``max_output_chars`` per cell;
-* test-harness results (display data of type :data:`~course_utils.grading.harness.RESULT_MIME`)
-  are taken out of the output stream and kept apart;
+* a test cell is not run in the kernel at all: its :attr:`PlannedCell.judge` runs in the grader
+  and may send the kernel requests (:mod:`course_utils.grading.judge.evaluate`), whose replies
+  (display data of type :data:`~course_utils.grading.protocol.VALUES_MIME`) are kept apart;
 * a dying kernel ends the run: the cells run so far keep their results.
 """
 
@@ -18,37 +19,39 @@ import contextlib
 import json
 import signal
 import subprocess
-import sys
-import uuid
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from queue import Empty
 from time import monotonic
 from typing import Any
 
 import nbformat
 import psutil
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from course_utils.grading.harness import RESULT_MIME
-from course_utils.grading.sandbox import Limits, Sandbox, kernel_environment
-from course_utils.grading.zygote import ForkedProvisioner, Zygote
+from course_utils.grading.judge.evaluate import Judgement, KernelReply
+from course_utils.grading.protocol import VALUES_MIME
+from course_utils.grading.sandbox import INSIDE, Limits, Sandbox, kernel_environment
 
-__all__ = ["CellRun", "NotebookRun", "PlannedCell", "run_notebook"]
+__all__ = ["CellRun", "NotebookRun", "PlannedCell", "describe_exit", "run_notebook"]
 
-CRASHED = 70  # exit code of a forked kernel whose IPython raised (see zygote._child)
-MAX_RESULTS = 20  # harness results kept per cell (one is expected)
+MAX_REPLIES = 20  # protocol replies kept per request (one is expected)
 TICK = 0.25  # seconds between checks of deadlines and kernel liveness
+
+Judge = Callable[[Callable[[str, str], Awaitable[KernelReply]]], Awaitable[Judgement]]
 
 
 @dataclass(frozen=True)
 class PlannedCell:
-    """A cell to execute: ``key`` identifies it to the caller."""
+    """A cell to execute (``code``) or a test cell to judge (``judge``); ``key`` names it."""
 
     key: str
-    code: str
+    code: str = ""
     store_history: bool = True
+    judge: Judge | None = None
 
 
 @dataclass
@@ -60,9 +63,8 @@ class CellRun:
     ename: str = ""
     evalue: str = ""
     runtime_s: float = 0.0
-    results: list[Any] = field(default_factory=list)
     dropped_chars: int = 0
-    blocked: list[str] = field(default_factory=list)
+    judgement: Judgement | None = None
 
 
 @dataclass
@@ -81,29 +83,50 @@ class KernelKilledError(DeadKernelError):
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """Starts the kernel through the launcher with the sandbox's settings."""
+    """Starts ipykernel inside ``sandbox``, over the ``ipc`` transport, interrupted by message."""
 
-    def __init__(self, launcher_config: dict, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.launcher_config = launcher_config
+    def __init__(self, sandbox: Sandbox, **kwargs: Any) -> None:
+        super().__init__(
+            transport="ipc",
+            ip=str(sandbox.ipc / "k"),
+            connection_file=str(sandbox.connection_file),
+            **kwargs,
+        )
+        self.sandbox = sandbox
+        self._kernel_spec = KernelSpec(
+            argv=["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3 (sandboxed)",
+            language="python",
+            interrupt_mode="message",  # a signal would reach bwrap, not the kernel
+        )
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        """``python -m course_utils.grading.launcher CONFIG -f CONNECTION [extra]``."""
-        return [
-            sys.executable,
-            "-m",
-            "course_utils.grading.launcher",
-            json.dumps(self.launcher_config),
-            "-f",
-            self.connection_file,
-            "--InteractiveShell.xmode=Minimal",  # tracebacks are not shown; formatting them is slow
-            "--HistoryManager.enabled=False",
-            *(extra_arguments or []),
-        ]
+        """Write the kernel's copy of the connection file; the sandboxed ipykernel command."""
+        info = dict(self.get_connection_info(session=False))
+        info["key"] = info["key"].decode() if isinstance(info["key"], bytes) else info["key"]
+        info["ip"] = self.sandbox.ipc_prefix_inside
+        path = self.sandbox.kernel_connection_file
+        path.write_text(json.dumps(info), encoding="utf-8")
+        if self.sandbox.uid is not None:
+            import os
+
+            os.chown(path, self.sandbox.uid, self.sandbox.uid)
+        inside = str(INSIDE / "ipc" / "kernel.json") if self.sandbox.isolated else str(path)
+        return self.sandbox.kernel_command(
+            [
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                inside,
+                "--InteractiveShell.xmode=Minimal",  # tracebacks are not shown; formatting them is slow
+                "--HistoryManager.enabled=False",
+                *(extra_arguments or []),
+            ]
+        )
 
 
 class GradingClient(NotebookClient):
-    """A NotebookClient with deadlines, interrupt-then-kill, output limits and result capture."""
+    """A NotebookClient with deadlines, interrupt-then-kill, output limits and reply capture."""
 
     def __init__(self, nb: nbformat.NotebookNode, km: AsyncKernelManager, limits: Limits) -> None:
         super().__init__(
@@ -121,25 +144,33 @@ class GradingClient(NotebookClient):
         self.interrupted_at: float | None = None
         self.last_tick = 0.0
         self.last_reply: dict[str, Any] | None = None
-        self.results: dict[int, list[Any]] = {}
+        self.replies: dict[int, list[Any]] = {}
+        self.expected_nonce = ""  # replies to the current request carry it
         self.kept_chars: dict[int, int] = {}
         self.dropped_chars: dict[int, int] = {}
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
-        """Keep harness results apart; drop output past the per-cell limit."""
+        """Keep protocol replies apart; drop output past the per-cell limit."""
         content = msg.get("content", {})
         data = content.get("data") if isinstance(content, dict) else None
-        if isinstance(data, dict) and RESULT_MIME in data:
-            kept_results = self.results.setdefault(cell_index, [])
-            if len(kept_results) < MAX_RESULTS:  # a flood of forged results costs no memory
-                kept_results.append(data[RESULT_MIME])
+        if isinstance(data, dict) and VALUES_MIME in data:
+            payload = data[VALUES_MIME]
+            kept = self.replies.setdefault(cell_index, [])
+            expected = f'{{"nonce": "{self.expected_nonce}"'
+            matches = (
+                isinstance(payload, str)
+                and bool(self.expected_nonce)
+                and payload.startswith(expected)
+            )
+            if matches and len(kept) < MAX_REPLIES:  # a flood of replies costs no memory
+                kept.append(payload)
             return None
         size = _size(content)
-        kept = self.kept_chars.get(cell_index, 0)
-        if kept + size > self.limits.max_output_chars:
+        kept_chars = self.kept_chars.get(cell_index, 0)
+        if kept_chars + size > self.limits.max_output_chars:
             self.dropped_chars[cell_index] = self.dropped_chars.get(cell_index, 0) + size
             return None
-        self.kept_chars[cell_index] = kept + size
+        self.kept_chars[cell_index] = kept_chars + size
         return super().output(outs, msg, display_id, cell_index)
 
     async def _async_handle_timeout(self, timeout: int, cell: Any = None) -> None:
@@ -156,42 +187,70 @@ class GradingClient(NotebookClient):
         if now - self.interrupted_at < self.limits.interrupt_grace:
             return None
         with contextlib.suppress(Exception):
-            await self.km.kill_kernel()
+            await self.km._kill_kernel()
         raise KernelKilledError("the kernel did not answer an interrupt and was killed")
 
     async def _check_raise_for_error(self, cell: Any, cell_index: int, exec_reply: Any) -> None:
         self.last_reply = exec_reply
 
 
-async def run_notebook(
-    cells: list[PlannedCell], sandbox: Sandbox, limits: Limits, zygote: Zygote | None = None
-) -> NotebookRun:
-    """Run ``cells`` in order in a new kernel inside ``sandbox``; never raises for kernel trouble.
+class _Session:
+    """One kernel's run: executes planned cells and the judges' requests, one at a time."""
 
-    With a running ``zygote`` the kernel is forked from it (same sandbox, no import cost).
-    """
+    def __init__(
+        self, client: GradingClient, nb: nbformat.NotebookNode, limits: Limits, deadline: float
+    ) -> None:
+        self.client = client
+        self.nb = nb
+        self.limits = limits
+        self.deadline = deadline
+        self.dead = False
+        self.lock = asyncio.Lock()
+
+    async def execute(
+        self, code: str, store_history: bool, nonce: str = ""
+    ) -> tuple[CellRun, list[Any]]:
+        """Run ``code`` as a new cell; its outcome and the replies it published under ``nonce``."""
+        async with self.lock:
+            cell_run = CellRun("request")
+            if self.dead:
+                cell_run.status = "died"
+                return cell_run, []
+            if monotonic() >= self.deadline:
+                cell_run.status = "timeout"
+                return cell_run, []
+            index = len(self.nb.cells)
+            self.nb.cells.append(nbformat.v4.new_code_cell(code))
+            self.client.expected_nonce = nonce
+            await _run_cell(
+                self.client, self.nb, index, store_history, cell_run, self.limits, self.deadline
+            )
+            if cell_run.status == "died":
+                self.dead = True
+            return cell_run, self.client.replies.get(index, [])
+
+    async def request(self, code: str, nonce: str) -> KernelReply:
+        """What the judges call: one protocol request, never stored in the kernel's history."""
+        cell_run, replies = await self.execute(code, store_history=False, nonce=nonce)
+        return KernelReply(cell_run.status, list(replies), cell_run.ename, cell_run.evalue)
+
+
+async def run_notebook(cells: list[PlannedCell], sandbox: Sandbox, limits: Limits) -> NotebookRun:
+    """Run ``cells`` in order in a new kernel inside ``sandbox``; never raises for kernel trouble."""
     started = monotonic()
     run = NotebookRun(cells={c.key: CellRun(c.key) for c in cells})
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.code) for c in cells])
-    km = SandboxedKernelManager(
-        sandbox.launcher_config(limits),
-        kernel_name="python3",
-        connection_file=str(sandbox.connection_file),
-    )
-    if zygote is not None and zygote.alive:
-        km.kernel_id = str(uuid.uuid4())
-        provisioner = ForkedProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
-        provisioner.zygote = zygote
-        km.provisioner = provisioner
+    nb = nbformat.v4.new_notebook()
+    km = SandboxedKernelManager(sandbox)
     client = GradingClient(nb, km, limits)
     stderr = open(sandbox.stderr_log, "wb")  # noqa: SIM115 - closed in finally
     try:
         try:
             await client.async_start_new_kernel(
                 cwd=str(sandbox.work),
-                env=kernel_environment(sandbox),
+                env=kernel_environment(None if sandbox.isolated else str(sandbox.home)),
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                preexec_fn=sandbox.preexec(limits),
             )
             client.kc = km.client()
             client.kc.start_channels()
@@ -200,36 +259,45 @@ async def run_notebook(
         except Exception as exc:  # start-up failures come in many types
             run.start_error = f"the kernel did not start ({_first_line(exc)})"
             return run
-        deadline = started + limits.notebook_timeout
-        blocked_seen = len(sandbox.blocked_actions())  # during start-up: not the student's
-        for index, planned in enumerate(cells):
+        session = _Session(client, nb, limits, started + limits.notebook_timeout)
+        for planned in cells:
             cell_run = run.cells[planned.key]
-            if monotonic() >= deadline:
+            if monotonic() >= session.deadline:
                 run.budget_exhausted = True
                 break
-            await _run_cell(client, nb, index, planned, cell_run, limits, deadline)
-            new_blocked = sandbox.blocked_actions()
-            cell_run.blocked = new_blocked[blocked_seen:]
-            blocked_seen = len(new_blocked)
-            if cell_run.status == "died":
+            t0 = monotonic()
+            if planned.judge is not None:
+                judgement = await planned.judge(session.request)
+                cell_run.judgement = judgement
+                cell_run.status = {"died": "died", "timeout": "timeout"}.get(judgement.kernel, "ok")
+            else:
+                done, _ = await session.execute(planned.code, planned.store_history)
+                cell_run.status, cell_run.ename, cell_run.evalue = (
+                    done.status,
+                    done.ename,
+                    done.evalue,
+                )
+                cell_run.dropped_chars = done.dropped_chars
+            cell_run.runtime_s = monotonic() - t0
+            if cell_run.status == "died" or session.dead:
+                cell_run.status = "died"
                 run.death = await _death_reason(km, cell_run)
                 break
     finally:
-        await _stop(client, km)
+        await _stop(client, km, sandbox)
         stderr.close()
         run.runtime_s = monotonic() - started
     return run
 
 
-async def _run_cell(client, nb, index, planned, cell_run, limits, deadline) -> None:
+async def _run_cell(client, nb, index, store_history, cell_run, limits, deadline) -> None:
     client.cell_deadline = min(monotonic() + limits.cell_timeout, deadline)
     client.interrupted_at = None
     client.last_reply = None
     client.last_tick = 0.0
-    before = len(client.results.get(index, []))
     t0 = monotonic()
     try:
-        await client.async_execute_cell(nb.cells[index], index, store_history=planned.store_history)
+        await client.async_execute_cell(nb.cells[index], index, store_history=store_history)
     except DeadKernelError as exc:
         cell_run.status = "died"
         cell_run.evalue = str(exc)
@@ -244,7 +312,6 @@ async def _run_cell(client, nb, index, planned, cell_run, limits, deadline) -> N
         cell_run.ename = str(reply.get("ename", ""))[:200]
         cell_run.evalue = str(reply.get("evalue", ""))[:500]
     cell_run.runtime_s = monotonic() - t0
-    cell_run.results = client.results.get(index, [])[before:]
     cell_run.dropped_chars = client.dropped_chars.get(index, 0)
 
 
@@ -265,9 +332,13 @@ def describe_exit(code: int | None) -> str:
     """Why a kernel process ended, in words, from its exit status."""
     if code is None:
         return "the kernel stopped responding"
-    if code < 0:
-        number = -code
-        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+    if code < 0 or 128 < code < 128 + 65:  # killed by a signal (bwrap reports 128 + its number)
+        number = -code if code < 0 else code - 128
+        name = (
+            signal.Signals(number).name
+            if number in signal.Signals._value2member_map_
+            else str(number)
+        )
         why = {
             "SIGXCPU": "the CPU time limit was reached",
             "SIGKILL": "it was killed (out of memory or unresponsive)",
@@ -276,8 +347,6 @@ def describe_exit(code: int | None) -> str:
             "SIGXFSZ": "the file size limit was reached",
         }.get(name, "it was stopped by a signal")
         return f"the kernel died: {why} ({name})"
-    if code == CRASHED:
-        return "the kernel crashed: an error escaped IPython itself (did the code replace built-ins?)"
     return f"the kernel exited with code {code} (os._exit or a crash)"
 
 
@@ -310,14 +379,16 @@ async def _wait_for_ready(kc: Any, km: AsyncKernelManager, timeout: float) -> No
     raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
 
-async def _stop(client: GradingClient, km: AsyncKernelManager) -> None:
-    """Kill the kernel (and anything it started) at once; do not wait for it to be reaped."""
+async def _stop(client: GradingClient, km: AsyncKernelManager, sandbox: Sandbox) -> None:
+    """Kill the kernel at once. Inside the sandbox, killing it ends its PID namespace: every
+    process the kernel started dies with it. Without a sandbox, its process tree is killed."""
     pid = None
     with contextlib.suppress(Exception):
-        provisioner = km.provisioner
-        pid = getattr(provisioner, "pid", None)
-    if pid:
+        pid = getattr(km.provisioner, "pid", None)
+    if pid and not sandbox.isolated:
         _kill_tree(pid)
+    with contextlib.suppress(Exception):
+        await km._kill_kernel()
     with contextlib.suppress(Exception):
         if client.kc is not None:
             client.kc.stop_channels()
@@ -326,7 +397,7 @@ async def _stop(client: GradingClient, km: AsyncKernelManager) -> None:
 
 
 def _kill_tree(pid: int) -> None:
-    """Kill whatever is left of the kernel's process tree (children it may have started)."""
+    """Kill whatever is left of an unsandboxed kernel's process tree (children it started)."""
     try:
         parent = psutil.Process(pid)
         procs = [*parent.children(recursive=True), parent]

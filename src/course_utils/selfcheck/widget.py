@@ -49,8 +49,10 @@ def to_answer(spec: dict[str, Any], response: Any) -> Any:
         return text(response) if qtype == "single" else [text(i) for i in response]
     if qtype == "ordering":
         shown = shown_order(len(spec["items"]), question_salt(spec))
-        return [spec["items"][shown[d]] if isinstance(d, int) and 0 <= d < len(shown) else d
-                for d in response]
+        return [
+            spec["items"][shown[d]] if isinstance(d, int) and 0 <= d < len(shown) else d
+            for d in response
+        ]
     return response
 
 

@@ -1,0 +1,165 @@
+"""The boundary itself: what crosses from grader to kernel and back, and where names come from.
+
+* nothing of a test cell is ever sent to a kernel (a spy records every request);
+* only answer names are read from the kernel; lab tables, modules and helpers come from the
+  grader's own reference run, for every exercise of the course;
+* what comes back is decoded into plain data or refused -- never an object with code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from course_utils.grading import runner
+from course_utils.grading.batch import GradingJob, compile_exercise, grade_notebooks
+from course_utils.grading.judge.statements import answer_names
+from course_utils.grading.model import ANSWER, TEST, load_exercise
+from course_utils.grading.protocol import KernelCallable, Opaque, ProtocolError, decode, encode
+from course_utils.grading.sandbox import Limits
+from course_utils.grading.submissions import Submission
+
+pytestmark = pytest.mark.trust
+
+REPO = Path(__file__).resolve().parents[2]
+EXERCISES = sorted((REPO / "exercises").glob("*.ipynb"))
+
+
+def test_no_test_text_is_ever_sent_to_a_kernel(monkeypatch) -> None:
+    exercise = load_exercise(EXERCISES[0])
+    sent: list[str] = []
+    original = runner._Session.execute
+
+    async def spy(self, code, *args, **kwargs):
+        sent.append(code)
+        return await original(self, code, *args, **kwargs)
+
+    monkeypatch.setattr(runner._Session, "execute", spy)
+    sub = Submission(
+        exercise.path, "solution.ipynb", "solution", exercise.name, notebook=exercise.notebook
+    )
+    rows = grade_notebooks(
+        [GradingJob(sub, exercise)], workers=1, limits=Limits(), deny=[], progress=False
+    )
+    assert sum(r.points for r in rows) == exercise.max_points  # the requests did their job
+    tests = [c.source for c in exercise.cells if c.role == TEST]
+    lines = {
+        line.strip() for source in tests for line in source.splitlines() if len(line.strip()) > 8
+    }
+    assert len(lines) > 10 and len(sent) > 10
+    for code in sent:
+        for line in lines:
+            assert line not in code
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=[p.stem for p in EXERCISES])
+def test_only_answer_names_are_read_from_the_kernel(path: Path) -> None:
+    exercise = load_exercise(path)
+    compiled = compile_exercise(exercise)
+    answers = answer_names([c.source for c in exercise.cells if c.role == ANSWER])
+    fetched = {name for names in compiled.fetch.values() for name in names}
+    assert fetched and fetched <= answers
+    for namespace in compiled.reference.before_test.values():
+        assert not answers & set(namespace)  # a missing answer can never fall back to the solution
+    assert compiled.reference.problems == []
+
+
+def test_answer_names_are_the_top_level_bindings() -> None:
+    source = (
+        "import pandas as pd\nfrom x import y as z\nshare = 1\na, (b, *c) = 1, (2, 3)\nframe['col'] = 1\n"
+        "obj.attr.x = 2\nfor i in []: pass\nwith open('f') as handle: pass\nif (n := 3): k = 4\n"
+        "def f(share):\n    local = share\n    return local\nclass K: pass\ntry:\n    t = 1\nexcept E as e:\n    u = 2\n"
+    )
+    assert answer_names([source]) == {
+        "pd",
+        "z",
+        "share",
+        "a",
+        "b",
+        "c",
+        "frame",
+        "obj",
+        "i",
+        "handle",
+        "n",
+        "k",
+        "f",
+        "K",
+        "t",
+        "e",
+        "u",
+    }
+    assert "local" not in answer_names([source])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1,
+        -2.5,
+        float("nan"),
+        "text",
+        None,
+        True,
+        [1, [2, (3, 4)]],
+        {"a": {1, 2}, 3: frozenset({4})},
+        pd.DataFrame({"a": [1, 2], "b": ["x", None]}, index=["r", "s"]),
+        pd.Series([1.5, 2.5], name="s"),
+    ],
+)
+def test_values_round_trip_as_data(value) -> None:
+    back = decode(json.loads(json.dumps(encode(value, _handles={}))))
+    if hasattr(value, "equals"):
+        assert value.equals(back)
+    elif value != value:  # NaN
+        assert back != back
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_objects_with_code_never_cross() -> None:
+    class Sneaky(int):
+        def __eq__(self, other):
+            return True
+
+    class Custom:
+        pass
+
+    handles: dict = {}
+    assert type(decode(encode(Sneaky(3), _handles=handles))) is int
+    assert isinstance(decode(encode(Custom(), _handles=handles)), Opaque)
+    assert isinstance(decode(encode(len, _handles=handles)), KernelCallable)  # only a handle
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"t": "pickle", "v": "gASV"},
+        {"t": "ndarray", "dtype": "object", "shape": [2], "v": [1]},
+        {"t": "np", "dtype": "O", "v": 1},
+        {"t": "dict", "v": [[[1], 2]]},
+        {"t": "float", "v": "1e999999"},
+        {
+            "t": "frame",
+            "columns": {"t": "range", "start": 0, "stop": 1, "step": 1},
+            "index": {"t": "range", "start": 0, "stop": 2, "step": 1},
+            "data": [{"dtype": "int64", "v": [1]}],
+        },
+        {"t": "callable", "handle": "os.system"},
+        {"t": "range", "start": 0, "stop": 1, "step": 0},
+    ],
+)
+def test_malformed_values_are_refused(data) -> None:
+    with pytest.raises(ProtocolError):
+        decode(data)
+
+
+def test_deep_values_are_refused() -> None:
+    data: object = 1
+    for _ in range(200):
+        data = [data]
+    with pytest.raises(ProtocolError, match="nested too deeply"):
+        decode(data)
