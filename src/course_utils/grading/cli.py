@@ -27,7 +27,9 @@ def add_grading_parsers(subparsers: argparse._SubParsersAction) -> None:
         "and the autograder bundle to OUT/autograder/.",
     )
     assign.add_argument("sources", nargs="+", type=Path, help="source notebooks or folders of them")
-    assign.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    assign.add_argument(
+        "--out", type=Path, default=Path("dist"), help="output folder (default: dist)"
+    )
     assign.set_defaults(func=_assign)
 
     check = subparsers.add_parser(
@@ -49,17 +51,42 @@ def add_grading_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     grade.add_argument("dist", type=Path, help="the folder written by 'course assign'")
     grade.add_argument("submissions", type=Path, help="folder of submitted notebooks")
-    grade.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: grades)")
+    grade.add_argument(
+        "--out", type=Path, default=Path("grades"), help="output folder (default: grades)"
+    )
     _add_run_options(grade)
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster of this scheduler (tls://host:8786; without ADDRESS: Dask's "
+        "scheduler-address setting); TLS settings come from Dask's configuration (distributed.comm.tls)",
+    )
+    where.add_argument(
+        "--cluster", metavar="local:N", help="grade on a local Dask cluster of N worker processes"
+    )
+    grade.add_argument(
+        "--allow-insecure-scheduler",
+        action="store_true",
+        help="allow a plain tcp:// scheduler on a non-loopback address (anyone reaching it could run code)",
+    )
     grade.set_defaults(func=_grade)
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="kernels run in parallel (default: CPUs)"
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="kernels run in parallel (default: CPUs)",
     )
     parser.add_argument(
-        "--cell-timeout", type=float, default=_DEFAULTS.cell_timeout, help="seconds per cell (default: %(default)s)"
+        "--cell-timeout",
+        type=float,
+        default=_DEFAULTS.cell_timeout,
+        help="seconds per cell (default: %(default)s)",
     )
     parser.add_argument(
         "--notebook-timeout",
@@ -68,7 +95,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="seconds per notebook (default: %(default)s)",
     )
     parser.add_argument(
-        "--memory-mb", type=int, default=_DEFAULTS.memory_mb, help="memory limit per kernel (default: %(default)s)"
+        "--memory-mb",
+        type=int,
+        default=_DEFAULTS.memory_mb,
+        help="memory limit per kernel (default: %(default)s)",
     )
     parser.add_argument(
         "--max-output",
@@ -131,9 +161,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from course_utils.grading.cluster import ClusterError
     from course_utils.grading.grade import grade
 
     try:
+        cluster = _cluster_target(args)
         outcome = grade(
             args.dist,
             args.submissions,
@@ -142,8 +174,9 @@ def _grade(args: argparse.Namespace) -> int:
             limits=_limits(args),
             progress=not args.no_progress,
             preload=not args.no_preload,
+            cluster=cluster,
         )
-    except (ExerciseError, FileNotFoundError) as exc:
+    except (ExerciseError, FileNotFoundError, ClusterError) as exc:
         print(f"course grade: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -155,6 +188,19 @@ def _grade(args: argparse.Namespace) -> int:
         f"wrote {args.out / 'results.csv'}, {args.out / 'gradebook.csv'}, {args.out / 'feedback'}/"
     )
     return 0
+
+
+def _cluster_target(args: argparse.Namespace):
+    if args.scheduler is None and args.cluster is None:
+        return None
+    from course_utils.grading.cluster import ClusterTarget, parse_cluster
+
+    workers = parse_cluster(args.cluster) if args.cluster is not None else None
+    return ClusterTarget(
+        scheduler=args.scheduler,
+        local_workers=workers,
+        allow_insecure=args.allow_insecure_scheduler,
+    )
 
 
 def _table(frame: pd.DataFrame) -> str:
