@@ -12,6 +12,11 @@ Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/grade.py [--n 50] [--jobs 2]
         [--exercise exercises/ch01_know_thy_technology.ipynb] [--skip-nbgrader] [--nbgrader-venv DIR]
+        [--cluster local:2]
+
+``--cluster local:N`` adds ``course grade --cluster local:N`` (Dask, N worker processes; the
+time includes starting the cluster); ``benchmarks/grade_cluster.py`` measures the cluster in
+detail (warm workers, Dask's cost per task, a scaling table).
 
 Targets (2 cores): course grade >= 90 % of bare nbclient's throughput and >= 3x nbgrader's.
 """
@@ -44,7 +49,9 @@ def solutions(source: nbformat.NotebookNode) -> dict[str, str]:
     found = {}
     for cell in source.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            found[cell.id] = re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", cell.source, flags=re.M)
+            found[cell.id] = re.sub(
+                r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", cell.source, flags=re.M
+            )
     return found
 
 
@@ -112,7 +119,11 @@ def bare_worker(folder: Path, jobs: int) -> None:
                 nb = nbformat.read(path, as_version=4)
                 with tempfile.TemporaryDirectory() as cwd:
                     client = NotebookClient(
-                        nb, timeout=60, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": cwd}}
+                        nb,
+                        timeout=60,
+                        kernel_name="python3",
+                        allow_errors=True,
+                        resources={"metadata": {"path": cwd}},
                     )
                     await client.async_execute()
 
@@ -131,12 +142,22 @@ def nbgrader_venv(path: Path | None) -> tuple[Path, bool]:
     venv = path or Path(tempfile.mkdtemp(prefix="nbgrader-venv-"))
     print(f"installing {NBGRADER_SPEC} into {venv} (takes a minute) ...", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", NBGRADER_SPEC, *KERNEL_DEPS]
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        NBGRADER_SPEC,
+        *KERNEL_DEPS,
+    ]
     subprocess.run(pip, check=True)
     return venv, path is None
 
 
-def time_nbgrader(exercise: Path, answers: dict[str, dict[str, str]], venv: Path, work: Path, env: dict) -> float:
+def time_nbgrader(
+    exercise: Path, answers: dict[str, dict[str, str]], venv: Path, work: Path, env: dict
+) -> float:
     """Set up an nbgrader course with the same source and submissions; time ``nbgrader autograde``."""
     course = work / "nbgrader-course"
     (course / "source" / "ps1").mkdir(parents=True)
@@ -147,7 +168,11 @@ def time_nbgrader(exercise: Path, answers: dict[str, dict[str, str]], venv: Path
         encoding="utf-8",
     )
     shutil.copy(exercise, course / "source" / "ps1" / exercise.name)
-    env = {**env, "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", "PYTHONPATH": str(REPO / "src")}
+    env = {
+        **env,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        "PYTHONPATH": str(REPO / "src"),
+    }
     nbgrader = str(venv / "bin" / "nbgrader")
     timed([nbgrader, "generate_assignment", "ps1", "--force"], env, cwd=course)
     released = nbformat.read(course / "release" / "ps1" / exercise.name, as_version=4)
@@ -181,9 +206,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exercise", type=Path, default=DEFAULT_EXERCISE)
     parser.add_argument("--n", type=int, default=50, help="submissions to grade (default: 50)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: CPUs)")
-    parser.add_argument("--skip-nbgrader", action="store_true", help="time course grade and nbclient only")
-    parser.add_argument("--nbgrader-venv", type=Path, help="reuse (or create and keep) this environment")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: CPUs)"
+    )
+    parser.add_argument(
+        "--skip-nbgrader", action="store_true", help="time course grade and nbclient only"
+    )
+    parser.add_argument(
+        "--nbgrader-venv", type=Path, help="reuse (or create and keep) this environment"
+    )
+    parser.add_argument(
+        "--cluster", metavar="local:N", help="also time course grade --cluster local:N (Dask)"
+    )
     parser.add_argument("--bare-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_worker:
@@ -197,15 +231,32 @@ def main() -> int:
         dist, subs, answers = prepare(args.exercise.resolve(), args.n, work)
         rows = []
         course = [sys.executable, "-m", "course_utils.cli", "grade", str(dist), str(subs)]
-        seconds = timed([*course, "--out", str(work / "grades"), "--jobs", str(args.jobs), "--no-progress"], env)
+        seconds = timed(
+            [*course, "--out", str(work / "grades"), "--jobs", str(args.jobs), "--no-progress"], env
+        )
         rows.append(("course grade", seconds))
+        if args.cluster:
+            on_cluster = [
+                *course,
+                "--out",
+                str(work / "grades-cluster"),
+                "--cluster",
+                args.cluster,
+                "--no-progress",
+            ]
+            rows.append((f"course grade --cluster {args.cluster}", timed(on_cluster, env)))
         bare = [sys.executable, __file__, "--bare-worker", str(subs), "--jobs", str(args.jobs)]
         rows.append((f"bare nbclient ({args.jobs} at a time)", timed(bare, env)))
         agree = ""
         if not args.skip_nbgrader:
             venv, throwaway = nbgrader_venv(args.nbgrader_venv)
             throwaway_venv = venv if throwaway else None
-            rows.append(("nbgrader 0.9 autograde", time_nbgrader(args.exercise.resolve(), answers, venv, work, env)))
+            rows.append(
+                (
+                    "nbgrader 0.9 autograde",
+                    time_nbgrader(args.exercise.resolve(), answers, venv, work, env),
+                )
+            )
             agree = _agreement(work)
         _report(rows, args, agree)
     finally:
@@ -226,7 +277,9 @@ def _agreement(work: Path) -> str:
 
 def _report(rows: list[tuple[str, float]], args: argparse.Namespace, agree: str) -> None:
     n = args.n
-    print(f"\n{n} submissions of {args.exercise.stem}, {args.jobs} parallel kernels, {os.cpu_count()} CPUs\n")
+    print(
+        f"\n{n} submissions of {args.exercise.stem}, {args.jobs} parallel kernels, {os.cpu_count()} CPUs\n"
+    )
     print(f"{'tool':<32}{'seconds':>10}{'notebooks/s':>14}")
     rates = {}
     for name, seconds in rows:
@@ -236,7 +289,9 @@ def _report(rows: list[tuple[str, float]], args: argparse.Namespace, agree: str)
     bare = next(v for k, v in rates.items() if k.startswith("bare"))
     print(f"\ncourse grade / bare nbclient: {ours / bare:.0%} (target >= 90%)")
     if "nbgrader 0.9 autograde" in rates:
-        print(f"course grade / nbgrader:      {ours / rates['nbgrader 0.9 autograde']:.1f}x (target >= 3x)")
+        print(
+            f"course grade / nbgrader:      {ours / rates['nbgrader 0.9 autograde']:.1f}x (target >= 3x)"
+        )
     if agree:
         print(agree)
 
