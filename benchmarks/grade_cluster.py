@@ -7,11 +7,13 @@ Generates N submissions of one exercise (as ``benchmarks/grade.py`` does), then,
    ``--workers`` (default 1,2): once on a fresh cluster (cold: cluster start, one kernel
    template per worker) and once more on the same cluster (warm: what a long-lived cluster gives);
 3. measures Dask's own cost per task with a task that does no grading but carries the same
-   payload (bundle reference, submission bytes, options) and returns rows of the same size:
-   its throughput with many tasks in flight (the scheduler's cost per task, which bounds any
-   cluster) and its latency one at a time;
-4. prints a scaling table: measured for W = 1, 2 here, and modelled for more workers, each
-   on its own cores:  rate(W) = min(W / (t_nb + t_task), 1 / c_sched).
+   payload (bundle reference, submission bytes, options) and returns rows of the same size, on a
+   scheduler in its own process: wall time per task (many in flight; one at a time) and CPU time
+   per task of the scheduler, of this client and of the workers (CPU time does not grow when
+   other programs load the machine);
+4. prints a scaling table: measured for W = 1, 2 here, and modelled for more workers, each on
+   its own core:  rate(W) = min(W / t_nb, 1 / max(scheduler CPU, client CPU per task)), with
+   t_nb a warm worker's wall time per notebook (Dask's round trip included).
 
 Usage::
 
@@ -51,9 +53,24 @@ def _grade(dist: Path, subs: Path, out: Path, **kwargs) -> float:
     return time.perf_counter() - start
 
 
-def _task_costs(client, subs: Path, dist: Path, exercise: str, tasks: int) -> tuple[float, float]:
-    """(seconds per task with many in flight, seconds per task one at a time) of the no-op task."""
-    from distributed import wait
+def _cpu() -> float:
+    import psutil
+
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
+def _task_costs(subs: Path, dist: Path, exercise: str, tasks: int, work: Path) -> dict[str, float]:
+    """Dask's cost per no-op task carrying the grading task's payload, on a separate scheduler.
+
+    Seconds per task: ``flying`` (wall, many in flight), ``serial`` (wall, one round trip at a
+    time), and the CPU time per task of the scheduler, the client and the workers. CPU time, unlike
+    wall time, does not grow when other programs load the machine.
+    """
+    import subprocess
+
+    import psutil
+    from distributed import Client, wait
 
     from course_utils.grading.job import BundleRef, JobOptions
 
@@ -62,25 +79,82 @@ def _task_costs(client, subs: Path, dist: Path, exercise: str, tasks: int) -> tu
     data, relpath = path.read_bytes(), path.relative_to(subs).as_posix()
     rows = [
         {"student": "s", "exercise": exercise, "question": f"q{i}", "message": "x" * 200}
-        for i in range(5)
+        for i in range(6)
     ]
     options = JobOptions()
-    warm = client.map(
-        _echo, [ref] * 20, [data] * 20, [relpath] * 20, [options] * 20, [rows] * 20, pure=False
+    file = work / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(file),
+        ],
+        **quiet,
     )
-    wait(warm)
-    start = time.perf_counter()
-    futures = [
-        client.submit(_echo, ref, data, relpath, options, rows, pure=False) for _ in range(tasks)
-    ]
-    wait(futures)
-    [f.result() for f in futures]
-    flying = (time.perf_counter() - start) / tasks
-    start = time.perf_counter()
-    serial = max(20, tasks // 10)
-    for _ in range(serial):
-        client.submit(_echo, ref, data, relpath, options, rows, pure=False).result()
-    return flying, (time.perf_counter() - start) / serial
+    workers = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            "--scheduler-file",
+            str(file),
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "2",
+            "--no-dashboard",
+        ],
+        **quiet,
+    )
+    try:
+        for _ in range(600):
+            if file.exists():
+                break
+            time.sleep(0.1)
+        client = Client(scheduler_file=str(file))
+        client.wait_for_workers(2, timeout=120)
+        args = ([ref] * 20, [data] * 20, [relpath] * 20, [options] * 20, [rows] * 20)
+        wait(client.map(_echo, *args, pure=False))
+        sched, mine = psutil.Process(scheduler.pid), _cpu()
+        before = sum(sched.cpu_times()[:2])
+        on_workers = sum(client.run(_cpu).values())
+        start = time.perf_counter()
+        futures = [
+            client.submit(_echo, ref, data, relpath, options, rows, pure=False)
+            for _ in range(tasks)
+        ]
+        wait(futures)
+        [f.result() for f in futures]
+        flying = (time.perf_counter() - start) / tasks
+        costs = {
+            "flying": flying,
+            "scheduler_cpu": (sum(sched.cpu_times()[:2]) - before) / tasks,
+            "client_cpu": (_cpu() - mine) / tasks,
+            "workers_cpu": (sum(client.run(_cpu).values()) - on_workers) / tasks,
+        }
+        del futures
+        serial = max(20, tasks // 10)
+        start = time.perf_counter()
+        for _ in range(serial):
+            client.submit(_echo, ref, data, relpath, options, rows, pure=False).result()
+        costs["serial"] = (time.perf_counter() - start) / serial
+        client.close()
+        return costs
+    finally:
+        for process in (workers, scheduler):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def main() -> int:
@@ -109,7 +183,6 @@ def main() -> int:
         dist, subs, _ = prepare(args.exercise.resolve(), args.n, work)
         measured["local pool"] = _grade(dist, subs, work / "local", workers=args.jobs)
         same = []
-        costs = None
         for size in sizes:
             start = time.perf_counter()
             cluster = LocalCluster(
@@ -132,10 +205,9 @@ def main() -> int:
                 (work / "local" / "gradebook.csv").read_bytes()
                 == (work / f"w{size}-warm" / "gradebook.csv").read_bytes()
             )
-            if size == max(sizes):
-                costs = _task_costs(client, subs, dist, args.exercise.stem, args.noop_tasks)
             client.close()
             cluster.close()
+        costs = _task_costs(subs, dist, args.exercise.stem, args.noop_tasks, work)
         _report(args, sizes, measured, costs, all(same))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -158,32 +230,37 @@ def _report(args, sizes: list[int], measured: dict[str, float], costs, same: boo
     print(
         f"\ncluster start-up: {starts}; gradebook.csv identical to the local pool's: {'yes' if same else 'NO'}"
     )
-    if costs is None:
-        return
-    flying, serial = costs
-    # seconds of one worker per notebook, from the warm single-worker run (falls back to the first size)
+    # seconds of one worker per notebook, from the warm run of the smallest cluster
     one = min(sizes)
     t_nb = measured[f"cluster {one} warm"] * one / n
+    ceiling = 1 / max(costs["scheduler_cpu"], costs["client_cpu"])
     print(
-        f"\nDask's cost per task (no-op task, same payload): {flying * 1000:.1f} ms with many in flight "
-        f"(bounds the cluster at {1 / flying:,.0f} tasks/s), {serial * 1000:.1f} ms round trip one at a time"
+        f"\nDask's cost per task (a no-op task with the same payload, separate scheduler process, "
+        f"{args.noop_tasks} tasks):\n"
+        f"  wall: {costs['flying'] * 1000:.1f} ms per task with many in flight, "
+        f"{costs['serial'] * 1000:.1f} ms for one round trip at a time\n"
+        f"  CPU:  scheduler {costs['scheduler_cpu'] * 1000:.2f} ms, this client {costs['client_cpu'] * 1000:.2f} ms, "
+        f"workers {costs['workers_cpu'] * 1000:.2f} ms per task\n"
+        f"  so one scheduler and one grading client sustain at most {ceiling:,.0f} tasks/s"
     )
     print(
-        f"one worker grades a notebook in {t_nb:.2f} s (warm, {one} worker(s), incl. Dask's per-task cost)\n"
+        f"one worker grades a notebook in {t_nb:.2f} s (warm, {one} worker(s), Dask's round trip included)\n"
     )
-    print(f"{'workers':>8}{'notebooks/s':>14}{'10,000 notebooks':>18}{'Dask share':>12}   source")
-    table = sorted({*sizes, 10, 100, 1000})
-    for workers in table:
+    print(
+        f"{'workers':>8}{'notebooks/s':>14}{'10,000 notebooks':>18}{'scheduler busy':>16}   source"
+    )
+    for workers in sorted({*sizes, 10, 100, 1000}):
         if workers in sizes:
             rate = n / measured[f"cluster {workers} warm"]
             source = "measured (warm)"
         else:
-            rate = min(workers / t_nb, 1 / flying)
-            source = "model: min(W / t_nb, 1 / c_sched), a core per worker"
-        share = min(1.0, rate * flying)
-        print(f"{workers:>8}{rate:>14.2f}{10_000 / rate / 60:>15.1f} min{share:>11.0%}   {source}")
+            rate = min(workers / t_nb, ceiling)
+            source = "model: min(W / t_nb, ceiling), a core per worker"
+        busy = min(1.0, rate * costs["scheduler_cpu"])
+        print(f"{workers:>8}{rate:>14.2f}{10_000 / rate / 60:>15.1f} min{busy:>15.0%}   {source}")
     print(
-        "\nDask share: the fraction of the scheduler's time spent on these tasks (1 / c_sched is its ceiling)."
+        "\nThe model assumes each worker has its own core, as on a cluster; on this machine the workers,"
+        "\nthe scheduler and this client share its cores (and whatever else runs on it)."
     )
 
 

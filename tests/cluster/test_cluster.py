@@ -306,3 +306,57 @@ def test_bad_cluster_spec() -> None:
     for spec in ("local", "local:0", "slurm:4", "local:x"):
         with pytest.raises(ClusterError, match=f"--cluster {spec}: expected local:N"):
             parse_cluster(spec)
+
+
+def test_tls_settings_come_from_the_dask_configuration(
+    course: Path, tiny_student, tmp_path: Path
+) -> None:
+    """A TLS-only LocalCluster: graded with the certificates from dask.config; refused without."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster, Security
+
+    folder = tmp_path / "subs"
+    (folder / "zoe").mkdir(parents=True)
+    nbformat.write(solved(tiny_student), folder / "zoe" / "tiny.ipynb")
+    security = Security.temporary()
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        security=security,
+        silence_logs=logging.CRITICAL,
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://")
+        target = ClusterTarget(scheduler=address)
+        with pytest.raises(ClusterError, match=f"--scheduler {address}: cannot connect"):
+            grade(
+                course / "dist",
+                folder,
+                tmp_path / "none",
+                workers=1,
+                limits=LIMITS,
+                progress=False,
+                cluster=target,
+            )
+        settings = {
+            "distributed.comm.tls.ca-file": security.tls_ca_file,
+            "distributed.comm.tls.client.cert": security.tls_client_cert,
+            "distributed.comm.tls.client.key": security.tls_client_key,
+            "distributed.comm.require-encryption": True,
+        }
+        with dask.config.set(settings):
+            outcome = grade(
+                course / "dist",
+                folder,
+                tmp_path / "g",
+                workers=1,
+                limits=LIMITS,
+                progress=False,
+                cluster=target,
+            )
+    assert outcome.results["points"].sum() == 5 and set(outcome.results["status"]) == {"ok"}

@@ -87,7 +87,7 @@ def check_scheduler_address(address: str, allow_insecure: bool = False) -> None:
         scheme, location = parse_address(address)
     except ValueError as exc:
         raise ClusterError(f"--scheduler {address}: not a Dask address ({exc})") from None
-    if scheme in ("tls", "inproc"):
+    if scheme in ("tls", "wss", "inproc"):
         return
     try:
         host, _ = parse_host_port(location)
@@ -265,7 +265,7 @@ def _connect(target: ClusterTarget):
         )
     check_scheduler_address(address, target.allow_insecure)
     try:
-        return Client(address, timeout=dask.config.get("distributed.comm.timeouts.connect")), None
+        return Client(address), None
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise ClusterError(
             f"--scheduler {address}: cannot connect ({type(exc).__name__}: {exc})"

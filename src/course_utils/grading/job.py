@@ -218,14 +218,16 @@ def _template(preload: bool) -> Zygote | None:
             }
         )
         modules = tuple(preload_modules(sources))
-        if modules not in _TEMPLATES:
+        zygote = _TEMPLATES.get(modules)
+        if modules not in _TEMPLATES or (zygote is not None and not zygote.alive):
+            if zygote is not None:  # it ended (killed?): start another
+                zygote.close()
             zygote = Zygote(list(modules), template_environment())
-            if not zygote.start():
+            if not zygote.start():  # kernels start from scratch in this process, as locally
                 zygote.close()
                 zygote = None
             _TEMPLATES[modules] = zygote
-        zygote = _TEMPLATES[modules]
-        return zygote if zygote is None or zygote.alive else None
+        return zygote
 
 
 def _slot() -> int:
