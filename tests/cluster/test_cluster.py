@@ -288,17 +288,17 @@ def test_tls_or_loopback_is_accepted(address: str) -> None:
     check_scheduler_address(address)
 
 
-def test_the_refusal_is_one_line_before_any_connection(course: Path, tmp_path: Path) -> None:
-    (tmp_path / "subs").mkdir()
-    started = time.monotonic()
-    done = _course(
-        "grade", str(course / "dist"), str(tmp_path / "subs"), "--scheduler", "tcp://10.1.2.3:8786"
+def test_the_refusal_is_one_line_before_any_connection(tmp_path: Path, capsys) -> None:
+    from course_utils.cli import main
+
+    missing = tmp_path / "no-dist"  # refused before the bundles or the submissions are read
+    status = main(
+        ["grade", str(missing), str(tmp_path / "subs"), "--scheduler", "tcp://10.1.2.3:8786"]
     )
-    assert done.returncode == 1 and time.monotonic() - started < 30
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(
-        "course grade: error: --scheduler tcp://10.1.2.3:8786: "
-    )
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and len(lines) == 1
+    assert lines[0].startswith("course grade: error: --scheduler tcp://10.1.2.3:8786: ")
+    assert "--allow-insecure-scheduler" in lines[0]
 
 
 def test_bad_cluster_spec() -> None:
@@ -324,9 +324,9 @@ def test_tls_settings_come_from_the_dask_configuration(
     with LocalCluster(
         n_workers=1,
         threads_per_worker=1,
-        processes=True,
+        processes=False,  # the worker in this process: quicker; the TLS path is the same
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         security=security,
         silence_logs=logging.CRITICAL,
     ) as cluster:
@@ -360,3 +360,22 @@ def test_tls_settings_come_from_the_dask_configuration(
                 cluster=target,
             )
     assert outcome.results["points"].sum() == 5 and set(outcome.results["status"]) == {"ok"}
+
+
+def test_the_address_may_come_from_the_dask_configuration() -> None:
+    import dask
+
+    from course_utils.grading.cluster import resolve_target
+
+    with dask.config.set({"scheduler-address": "tls://10.1.2.3:8786"}):
+        assert resolve_target(ClusterTarget(scheduler="")).scheduler == "tls://10.1.2.3:8786"
+    with (
+        dask.config.set({"scheduler-address": "tcp://10.1.2.3:8786"}),
+        pytest.raises(ClusterError, match="tcp://"),
+    ):
+        resolve_target(ClusterTarget(scheduler=""))
+    with (
+        dask.config.set({"scheduler-address": None}),
+        pytest.raises(ClusterError, match="no address given"),
+    ):
+        resolve_target(ClusterTarget(scheduler=""))

@@ -24,7 +24,7 @@ import logging
 import secrets
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -43,6 +43,7 @@ __all__ = [
     "check_scheduler_address",
     "grade_on_cluster",
     "parse_cluster",
+    "resolve_target",
 ]
 
 WORKER_LOST = "worker_lost"
@@ -240,35 +241,45 @@ def _status_rows(job: GradingJob, status: str, message: str) -> list[QuestionRes
     return refused_results(sub, job.exercise)
 
 
-def _connect(target: ClusterTarget):
+def resolve_target(target: ClusterTarget) -> ClusterTarget:
+    """``target`` with its scheduler address settled (Dask's configuration) and checked."""
     try:
         import dask
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401
     except ImportError:
         raise ClusterError(
             f"grading on a Dask cluster needs 'distributed': {INSTALL_HINT}"
         ) from None
     if target.local_workers is not None:
-        cluster = LocalCluster(
-            n_workers=target.local_workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        return Client(cluster), cluster
+        return target
     address = target.scheduler or dask.config.get("scheduler-address", None)
     if not address:
         raise ClusterError(
             "--scheduler: no address given and none in the Dask configuration (scheduler-address)"
         )
     check_scheduler_address(address, target.allow_insecure)
+    return replace(target, scheduler=address)
+
+
+def _connect(target: ClusterTarget):
+    from distributed import Client, LocalCluster
+
+    target = resolve_target(target)
+    if target.local_workers is not None:
+        cluster = LocalCluster(
+            n_workers=target.local_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        )
+        return Client(cluster), cluster
     try:
-        return Client(address), None
+        return Client(target.scheduler), None
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         raise ClusterError(
-            f"--scheduler {address}: cannot connect ({type(exc).__name__}: {exc})"
+            f"--scheduler {target.scheduler}: cannot connect ({type(exc).__name__}: {exc})"
         ) from None
 
 

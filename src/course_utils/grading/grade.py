@@ -48,6 +48,10 @@ def grade(
     local pool of ``workers`` kernels. Interrupted (Ctrl-C), it still writes the results of the
     files graded so far.
     """
+    if cluster is not None:  # refuse a bad scheduler address before reading anything
+        from course_utils.grading.cluster import grade_on_cluster, resolve_target
+
+        cluster = resolve_target(cluster)
     bundles = load_bundles(dist)
     if not submissions.is_dir():
         raise FileNotFoundError(f"{submissions}: no such folder of submissions")
@@ -59,11 +63,7 @@ def grade(
         jobs.append(GradingJob(sub, exercises.get(sub.exercise or "")))
     deny = [dist, submissions, out, *(folder for _, folder in bundles.values())]
     gathered: list[QuestionResult] = []
-    run = grade_notebooks
-    if cluster is not None:
-        from course_utils.grading.cluster import grade_on_cluster
-
-        run = partial(grade_on_cluster, target=cluster)
+    run = grade_notebooks if cluster is None else partial(grade_on_cluster, target=cluster)
     try:
         results = run(
             jobs,
