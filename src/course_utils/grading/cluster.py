@@ -179,15 +179,29 @@ def _stream(
     by_key: dict[str, tuple[GradingJob, object]] = {}
 
     def submit():
-        index, job = next(pending, (None, None))
-        if job is None:
-            return None
+        while True:
+            index, job = next(pending, (None, None))
+            if job is None:
+                return None
+            try:
+                data = job.submission.path.read_bytes()
+                break
+            except (
+                OSError
+            ) as exc:  # gone or unreadable since the folder was read: a row, not a crash
+                done(
+                    _status_rows(
+                        job,
+                        GRADER_ERROR,
+                        f"'{job.submission.relative}': cannot be read again ({exc})",
+                    )
+                )
         sub = job.submission
         key = f"course-grade-{run}-{index:06d}-{sub.relative}"
         future = client.submit(
             grade_task,
             bundles[job.exercise.name].without_data(),
-            sub.path.read_bytes(),
+            data,
             sub.relative,
             options,
             key=key,
