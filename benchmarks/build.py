@@ -37,7 +37,10 @@ def copy_sources(dest: Path) -> None:
     """Copy the files git tracks (plus untracked, not ignored ones) into ``dest``."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     for name in listed:
         source = REPO_ROOT / name
@@ -53,14 +56,18 @@ def measure(root: Path, extra: list[str]) -> dict:
     cmd = [sys.executable, "-c", _MEASURE, str(course), "build", str(root), "--quiet", *extra]
     result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
     if result["code"] != 0:
-        raise SystemExit(f"build failed in {root} (exit {result['code']}); run `course build` to see why")
+        raise SystemExit(
+            f"build failed in {root} (exit {result['code']}); run `course build` to see why"
+        )
     return result
 
 
 def touch_markdown(root: Path, run: int) -> None:
     """Edit one Markdown page (the intro) so that exactly one page changes."""
     page = root / "book" / "intro.md"
-    page.write_text(page.read_text(encoding="utf-8") + f"\n<!-- benchmark edit {run} -->\n", encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8") + f"\n<!-- benchmark edit {run} -->\n", encoding="utf-8"
+    )
 
 
 def main() -> int:
@@ -68,7 +75,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (default 3)")
     args = parser.parse_args()
 
-    rows: dict[str, list[dict]] = {"clean build": [], "rebuild, no change": [], "rebuild, one .md edited": []}
+    rows: dict[str, list[dict]] = {
+        "clean build": [],
+        "rebuild, no change": [],
+        "rebuild, one .md edited": [],
+    }
     with tempfile.TemporaryDirectory(prefix="book-bench-") as tmp:
         root = Path(tmp)
         copy_sources(root)
@@ -78,15 +89,23 @@ def main() -> int:
             print(f"run {run + 1}/{args.runs}: rebuild, no change ...", file=sys.stderr, flush=True)
             rows["rebuild, no change"].append(measure(root, []))
             touch_markdown(root, run)
-            print(f"run {run + 1}/{args.runs}: rebuild after one edit ...", file=sys.stderr, flush=True)
+            print(
+                f"run {run + 1}/{args.runs}: rebuild after one edit ...",
+                file=sys.stderr,
+                flush=True,
+            )
             rows["rebuild, one .md edited"].append(measure(root, []))
 
-    print(f"\n| scenario | median wall (s) | min-max (s) | peak memory (MiB) |  (runs: {args.runs})")
+    print(
+        f"\n| scenario | median wall (s) | min-max (s) | peak memory (MiB) |  (runs: {args.runs})"
+    )
     print("|---|---:|---:|---:|")
     for name, results in rows.items():
         walls = [r["wall"] for r in results]
         peak = max(r["peak_mib"] for r in results)
-        print(f"| {name} | {statistics.median(walls):.1f} | {min(walls):.1f}-{max(walls):.1f} | {peak:.0f} |")
+        print(
+            f"| {name} | {statistics.median(walls):.1f} | {min(walls):.1f}-{max(walls):.1f} | {peak:.0f} |"
+        )
     return 0
 
 

@@ -13,6 +13,11 @@ Usage::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/grade.py [--n 50] [--jobs 2]
         [--exercise exercises/ch01_know_thy_technology.ipynb] [--skip-nbgrader] [--nbgrader-venv DIR]
+        [--cluster local:2]
+
+``--cluster local:N`` adds ``course grade --cluster local:N`` (Dask, N worker processes; the
+time includes starting the cluster); ``benchmarks/grade_cluster.py`` measures the cluster in
+detail (warm workers, Dask's cost per task, a scaling table).
 
 Targets (2 cores): course grade >= 90 % of bare nbclient's throughput and >= 3x nbgrader's.
 """
@@ -211,6 +216,9 @@ def main() -> int:
     parser.add_argument(
         "--nbgrader-venv", type=Path, help="reuse (or create and keep) this environment"
     )
+    parser.add_argument(
+        "--cluster", metavar="local:N", help="also time course grade --cluster local:N (Dask)"
+    )
     parser.add_argument("--bare-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_worker:
@@ -241,6 +249,16 @@ def main() -> int:
             env,
         )
         rows.append(("course grade --no-sandbox", plain))
+        if args.cluster:
+            on_cluster = [
+                *course,
+                "--out",
+                str(work / "grades-cluster"),
+                "--cluster",
+                args.cluster,
+                "--no-progress",
+            ]
+            rows.append((f"course grade --cluster {args.cluster}", timed(on_cluster, env)))
         bare = [sys.executable, __file__, "--bare-worker", str(subs), "--jobs", str(args.jobs)]
         rows.append((f"bare nbclient ({args.jobs} at a time)", timed(bare, env)))
         agree = ""

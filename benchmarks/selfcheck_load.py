@@ -32,8 +32,15 @@ from course_utils.selfcheck.sphinx_ext import CSS_FILE, JS_FILE, STATIC_DIR
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 TARGET_ADDED_MS = 50.0
 TARGET_LOAD_MS = 300.0
 TARGET_BYTES = 15_000
@@ -56,8 +63,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def strip_selfchecks(html: str) -> str:
     """The page without its self-checks, their summary and the self-check JS/CSS tags."""
     html = re.sub(r'<div class="selfcheck [^"]*".*?</fieldset></div>', "", html, flags=re.S)
-    html = re.sub(rf'<(?:script|link)[^>]*(?:{re.escape(JS_FILE)}|{re.escape(CSS_FILE)})[^>]*>(?:</script>)?',
-                  "", html)
+    html = re.sub(
+        rf"<(?:script|link)[^>]*(?:{re.escape(JS_FILE)}|{re.escape(CSS_FILE)})[^>]*>(?:</script>)?",
+        "",
+        html,
+    )
     if MARKER in html:
         raise SystemExit("could not remove every self-check from the page")
     return html
@@ -73,15 +83,18 @@ def measure(html_dir: Path, page: str, runs: int, *, warm: bool = False) -> dict
         raise SystemExit(f"{page} has no self-checks; choose another --page")
     bare = original.with_name(original.stem + "-without-selfchecks.html")
     bare.write_text(strip_selfchecks(text), encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(html_dir)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_dir))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     urls = {"with": base + page, "without": base + bare.relative_to(html_dir).as_posix()}
     times: dict[str, list[float]] = {"with": [], "without": [], "init": []}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
             kept = {name: browser.new_context() for name in urls} if warm else {}
             for run in range(runs + 1):  # the first round warms the server and the disk cache
                 for name, url in urls.items():
@@ -107,19 +120,27 @@ def measure(html_dir: Path, page: str, runs: int, *, warm: bool = False) -> dict
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, help="a built book's html folder (default: build one)")
-    parser.add_argument("--page", default="book/02-cio-and-cmo/index.html",
-                        help="page with self-checks, relative to the html folder")
+    parser.add_argument(
+        "--page",
+        default="book/02-cio-and-cmo/index.html",
+        help="page with self-checks, relative to the html folder",
+    )
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--warm", action="store_true",
-                        help="keep one browser context per page: files come from the HTTP cache, as "
-                             "when a learner pages through the book (default: a fresh context per load)")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="keep one browser context per page: files come from the HTTP cache, as "
+        "when a learner pages through the book (default: a fresh context per load)",
+    )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: apt-get install chromium", file=sys.stderr)
         return 2
     size = sum((STATIC_DIR / name).stat().st_size for name in (JS_FILE, CSS_FILE))
-    print(f"JS + CSS: {size} bytes ({JS_FILE} {(STATIC_DIR / JS_FILE).stat().st_size}, "
-          f"{CSS_FILE} {(STATIC_DIR / CSS_FILE).stat().st_size}); target <= {TARGET_BYTES}")
+    print(
+        f"JS + CSS: {size} bytes ({JS_FILE} {(STATIC_DIR / JS_FILE).stat().st_size}, "
+        f"{CSS_FILE} {(STATIC_DIR / CSS_FILE).stat().st_size}); target <= {TARGET_BYTES}"
+    )
     with tempfile.TemporaryDirectory(prefix="selfcheck-bench-") as tmp:
         html_dir = args.html
         if html_dir is None:
@@ -128,12 +149,22 @@ def main(argv: list[str] | None = None) -> int:
         times = measure(html_dir.resolve(), args.page, args.runs, warm=args.warm)
     with_ms, without_ms = statistics.median(times["with"]), statistics.median(times["without"])
     added = with_ms - without_ms
-    print(f"page: {args.page} ({len(times['with'])} runs each, {'warm' if args.warm else 'cold'} cache)")
-    print(f"load event, with self-checks:    median {with_ms:6.1f} ms  {[round(t) for t in times['with']]}")
-    print(f"load event, without self-checks: median {without_ms:6.1f} ms  {[round(t) for t in times['without']]}")
-    print(f"setting up the page's self-checks (script work): median {statistics.median(times['init']):.1f} ms")
-    print(f"added by the self-checks: {added:+.1f} ms (target <= {TARGET_ADDED_MS:.0f} ms); "
-          f"load <= {TARGET_LOAD_MS:.0f} ms: {'yes' if with_ms <= TARGET_LOAD_MS else 'NO'}")
+    print(
+        f"page: {args.page} ({len(times['with'])} runs each, {'warm' if args.warm else 'cold'} cache)"
+    )
+    print(
+        f"load event, with self-checks:    median {with_ms:6.1f} ms  {[round(t) for t in times['with']]}"
+    )
+    print(
+        f"load event, without self-checks: median {without_ms:6.1f} ms  {[round(t) for t in times['without']]}"
+    )
+    print(
+        f"setting up the page's self-checks (script work): median {statistics.median(times['init']):.1f} ms"
+    )
+    print(
+        f"added by the self-checks: {added:+.1f} ms (target <= {TARGET_ADDED_MS:.0f} ms); "
+        f"load <= {TARGET_LOAD_MS:.0f} ms: {'yes' if with_ms <= TARGET_LOAD_MS else 'NO'}"
+    )
     ok = added <= TARGET_ADDED_MS and with_ms <= TARGET_LOAD_MS and size <= TARGET_BYTES
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1

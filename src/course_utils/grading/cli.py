@@ -55,6 +55,23 @@ def add_grading_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--out", type=Path, default=Path("grades"), help="output folder (default: grades)"
     )
     _add_run_options(grade)
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="grade on the Dask cluster of this scheduler (tls://host:8786; without ADDRESS: Dask's "
+        "scheduler-address setting); TLS settings come from Dask's configuration (distributed.comm.tls)",
+    )
+    where.add_argument(
+        "--cluster", metavar="local:N", help="grade on a local Dask cluster of N worker processes"
+    )
+    grade.add_argument(
+        "--allow-insecure-scheduler",
+        action="store_true",
+        help="allow a plain tcp:// scheduler on a non-loopback address (anyone reaching it could run code)",
+    )
     grade.set_defaults(func=_grade)
 
 
@@ -150,9 +167,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from course_utils.grading.cluster import ClusterError
     from course_utils.grading.grade import grade
 
     try:
+        cluster = _cluster_target(args)
         outcome = grade(
             args.dist,
             args.submissions,
@@ -161,8 +180,9 @@ def _grade(args: argparse.Namespace) -> int:
             limits=_limits(args),
             progress=not args.no_progress,
             sandbox=not args.no_sandbox,
+            cluster=cluster,
         )
-    except (ExerciseError, FileNotFoundError) as exc:
+    except (ExerciseError, FileNotFoundError, ClusterError) as exc:
         print(f"course grade: error: {exc}", file=sys.stderr)
         return 1
     except SandboxUnavailable as exc:
@@ -181,6 +201,19 @@ def _grade(args: argparse.Namespace) -> int:
         f"wrote {args.out / 'results.csv'}, {args.out / 'gradebook.csv'}, {args.out / 'feedback'}/"
     )
     return 0
+
+
+def _cluster_target(args: argparse.Namespace):
+    if args.scheduler is None and args.cluster is None:
+        return None
+    from course_utils.grading.cluster import ClusterTarget, parse_cluster
+
+    workers = parse_cluster(args.cluster) if args.cluster is not None else None
+    return ClusterTarget(
+        scheduler=args.scheduler,
+        local_workers=workers,
+        allow_insecure=args.allow_insecure_scheduler,
+    )
 
 
 def _table(frame: pd.DataFrame) -> str:

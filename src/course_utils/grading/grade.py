@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,6 +15,9 @@ from course_utils.grading.reports import gradebook_frame, summary_frame, write_r
 from course_utils.grading.sandbox import Limits
 from course_utils.grading.scoring import QuestionResult
 from course_utils.grading.submissions import find_submissions, read_submission
+
+if TYPE_CHECKING:
+    from course_utils.grading.cluster import ClusterTarget
 
 __all__ = ["GradeOutcome", "grade"]
 
@@ -35,11 +40,18 @@ def grade(
     limits: Limits | None = None,
     progress: bool = True,
     sandbox: bool = True,
+    cluster: ClusterTarget | None = None,
 ) -> GradeOutcome:
     """Grade every file under ``submissions`` against the bundles in ``dist``; write to ``out``.
 
-    Interrupted (Ctrl-C), it still writes the results of the files graded so far.
+    With ``cluster`` the notebooks are graded on Dask workers (:mod:`~.cluster`), else by the
+    local pool of ``workers`` kernels. Interrupted (Ctrl-C), it still writes the results of the
+    files graded so far.
     """
+    if cluster is not None:  # refuse a bad scheduler address before reading anything
+        from course_utils.grading.cluster import grade_on_cluster, resolve_target
+
+        cluster = resolve_target(cluster)
     bundles = load_bundles(dist)
     if not submissions.is_dir():
         raise FileNotFoundError(f"{submissions}: no such folder of submissions")
@@ -52,8 +64,9 @@ def grade(
     out.mkdir(parents=True, exist_ok=True)
     deny = [dist, submissions, out, *(folder for _, folder in bundles.values())]
     gathered: list[QuestionResult] = []
+    run = grade_notebooks if cluster is None else partial(grade_on_cluster, target=cluster)
     try:
-        results = grade_notebooks(
+        results = run(
             jobs,
             workers=workers,
             limits=limits or Limits(),
