@@ -30,6 +30,7 @@ import pytest
 from course_utils.selfcheck import SelfCheckError, render_html, validate
 from course_utils.selfcheck.assets import CSS_FILE, JS_FILE, widget_esm
 from course_utils.selfcheck.sphinx_ext import STATIC_DIR
+from course_utils.selfcheck.widget import to_response
 
 from .conftest import serve
 
@@ -289,7 +290,9 @@ def _reveal_and_retry(page, watch: Watch, qid: str) -> None:
 def _choices(page, watch: Watch, spec: dict[str, Any]) -> None:
     qid, q = spec["id"], page.locator(f"#sc-{spec['id']}")
     inputs = q.locator(".sc-option input")
-    good = [i for i, o in enumerate(spec["options"]) if o.get("correct")]
+    good = [
+        to_response(spec, o["text"]) for o in spec["options"] if o.get("correct")
+    ]  # shown positions
     if spec["type"] == "single":
         for i in list(range(len(spec["options"])))[::-1]:  # every wrong option, then the right one
             inputs.nth(i).check()
@@ -366,7 +369,9 @@ def _every_action(page, watch: Watch, specs: list[dict[str, Any]]) -> None:
         watch.snapshot(qid, "try again")
         if kind in ("single", "multiple"):
             inputs = q.locator(".sc-option input")
-            wrong = [i for i, o in enumerate(spec["options"]) if not o.get("correct")][0]
+            wrong = to_response(
+                spec, next(o["text"] for o in spec["options"] if not o.get("correct"))
+            )
             inputs.nth(wrong).check()
             _async(page, qid, q.locator(".sc-check").click)
         elif kind in ("numeric", "text"):
@@ -397,12 +402,13 @@ def test_hostile_text_in_every_field_never_runs_loads_or_parses(page, hostile_si
     # The question that skipped validation: images in every field show their alt text only.
     q = page.locator("#sc-evil-images")
     q.locator(".sc-hint").click()
-    for i in (1, 0):
+    right, wrong = (to_response(IMAGE_SPEC, o["text"]) for o in IMAGE_SPEC["options"])
+    for i in (wrong, right):
         q.locator(".sc-option input").nth(i).check()
         _async(page, "evil-images", q.locator(".sc-check").click)
         watch.snapshot("evil-images", f"answer {i}")
     q.locator(".sc-retry").click()
-    q.locator(".sc-option input").nth(1).check()
+    q.locator(".sc-option input").nth(wrong).check()
     _async(page, "evil-images", q.locator(".sc-check").click)
     _reveal_and_retry(page, watch, "evil-images")
     assert "p <img src=https://198.51.100.9/raw.png>" in watch.seen["evil-images"][0]

@@ -15,7 +15,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from course_utils.selfcheck.rules import compile_key, question_salt, shown_order
+from course_utils.selfcheck.rules import compile_key, option_order, question_salt, shown_order
 
 MARKER = "selfcheck-v2"
 """Class on every rendered question: the Sphinx extension looks for it to add the JS and CSS."""
@@ -149,10 +149,12 @@ def _ids(qid: str) -> dict[str, str]:
             "how": f"{base}-how", "unit": f"{base}-unit"}
 
 
-def _choices(spec: dict[str, Any], ids: dict[str, str]) -> str:
+def _choices(spec: dict[str, Any], ids: dict[str, str], salt: str) -> str:
+    """The options in their shown order (:func:`rules.option_order`): value = shown position."""
     kind = "radio" if spec["type"] == "single" else "checkbox"
     rows = []
-    for i, option in enumerate(spec["options"]):
+    for i, original in enumerate(option_order(len(spec["options"]), salt)):
+        option = spec["options"][original]
         oid = f"{ids['base']}-o{i}"
         rows.append(f'<div class="sc-option"><input type="{kind}" id="{oid}" name="{ids["base"]}" '
                     f'value="{i}"> <label for="{oid}">{inline(option["text"])}</label></div>')
@@ -189,7 +191,7 @@ def render_html(spec: dict[str, Any]) -> str:
     data = public_data(spec)
     ids = _ids(spec["id"])
     if spec["type"] in ("single", "multiple"):
-        body = _choices(spec, ids)
+        body = _choices(spec, ids, question_salt(spec))
     elif spec["type"] == "ordering":
         body = _ordering(spec, ids, question_salt(spec))
     else:

@@ -171,6 +171,16 @@ def shown_order(n: int, salt: str) -> list[int]:
     return order
 
 
+def option_order(n: int, salt: str) -> list[int]:
+    """Deterministic shuffle of the ``n`` options of a choice question: the page shows option
+    ``option_order[i]`` of the spec at position ``i``, and every index in the key and in a
+    response is a shown position. Authors tend to write the right option first; the page must not
+    show it there (the identity order is allowed, unlike :func:`shown_order`)."""
+    order = list(range(n))
+    random.Random(f"options\x1f{salt}").shuffle(order)
+    return order
+
+
 def format_number(value: float) -> str:
     """Shortest text of a float that reads back the same (``0.254``, ``12``)."""
     text = repr(float(value))
@@ -267,15 +277,17 @@ def _compile(spec: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
         key["fi"] = fb["incorrect"]
     sealer = _Sealer(salt)
     if qtype in ("single", "multiple"):
-        options = spec["options"]
+        order = option_order(len(spec["options"]), salt)  # every index below is a shown position
+        options = [spec["options"][j] for j in order]
+        feedback = [texts["options"][j] for j in order]
         good = [bool(o.get("correct")) for o in options]
         key["n"] = len(options)
         if qtype == "single":
             for i, ok in enumerate(good):
                 sealer.add(f"o:{i}", {"s": "correct" if ok else "incorrect",
-                                      "f": texts["options"][i], "x": expl if ok else None})
+                                      "f": feedback[i], "x": expl if ok else None})
         else:
-            key["q"] = sealer.single("q", {"c": [int(g) for g in good], "f": texts["options"]})
+            key["q"] = sealer.single("q", {"c": [int(g) for g in good], "f": feedback})
             sealer.add("m:" + ",".join(str(i) for i, g in enumerate(good) if g),
                        {"s": "correct", "x": expl})
         reveal: Any = [i for i, g in enumerate(good) if g]
@@ -444,7 +456,8 @@ _CHECKERS = {"single": _check_choices, "multiple": _check_choices, "numeric": _c
 def check(key: dict[str, Any], response: Any) -> Result:
     """Check a response against a public key, by the same rules as the browser.
 
-    ``response``: an option index (single), a list of option indices (multiple), the typed
+    ``response``: an option's shown position (single; see :func:`option_order`), a list of them
+    (multiple), the typed
     text (numeric, text) or the shown indices of the items in the learner's order (ordering).
     """
     return _CHECKERS[key["type"]](key, response)
