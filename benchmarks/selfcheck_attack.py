@@ -444,7 +444,7 @@ def main() -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     print(
         f"\nPBKDF2 rounds: {rules.ITERATIONS:,} per check, {rules.REVEAL_ITERATIONS:,} for Show answer; "
-        f"one core, Python hashlib; at most {args.cap} derivations run per question and attack, "
+        f"one core, Python hashlib, CPU time; at most {args.cap} derivations run per question and attack, "
         "the other attempts counted at the measured cost."
     )
     if args.browser:
