@@ -51,6 +51,22 @@ def images_in(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _markdown_with_html() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+
+
+def raw_html_in(text: str) -> list[str]:
+    """The raw HTML tags (and comments) in ``text``, as CommonMark reads them; a tag inside
+    backticks is code, and ``a < b`` or ``&lt;b&gt;`` is text."""
+    found = []
+    for token in _markdown_with_html().parseInline(str(text)):
+        for child in token.children or []:
+            if child.type == "html_inline":
+                found.append(str(child.content))
+    return found
+
+
 @lru_cache(maxsize=4096)
 def _rich_json(text: str) -> str:
     return json.dumps(_rich(text), ensure_ascii=False)

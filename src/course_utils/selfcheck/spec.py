@@ -18,7 +18,7 @@ import yaml
 
 from course_utils.selfcheck import rules
 from course_utils.selfcheck.errors import SelfCheckError
-from course_utils.selfcheck.render import images_in
+from course_utils.selfcheck.render import images_in, raw_html_in
 from course_utils.selfcheck.rules import normalise_text
 
 TYPES = ("single", "multiple", "numeric", "text", "ordering")
@@ -421,7 +421,8 @@ def _check_sizes(data: dict[str, Any], *, file: str | None, qid: str | None, lin
 
 
 def _check_markup(data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None) -> None:
-    """Question text may not load anything: no Markdown images (raw HTML is shown as text)."""
+    """Question text may not load anything: no Markdown images and no raw HTML (which the page
+    would show as written, never as HTML)."""
     for path, text, _ in _texts(data):
         if path[0] in ("unit", "answers") or path[-1] == "answer":
             continue
@@ -429,6 +430,11 @@ def _check_markup(data: dict[str, Any], *, file: str | None, qid: str | None, li
         if images:
             raise _fail(f"'{_where(path)}' holds an image ({images[0][:60]!r}); self-check text may "
                         "not load anything: describe it in words or put the image on the page",
+                        data, path, file=file, qid=qid, line=line)
+        tags = raw_html_in(text)
+        if tags:
+            raise _fail(f"'{_where(path)}' holds raw HTML ({tags[0][:60]!r}); self-check text is inline "
+                        "Markdown and shows HTML as written: use **bold**, *italic* or `code`",
                         data, path, file=file, qid=qid, line=line)
 
 
