@@ -99,7 +99,7 @@ def answer(page, spec: dict[str, Any], value: Any, *, keyboard: bool = False) ->
     before = done_count(page, spec)
     if kind in ("single", "multiple"):
         texts = [o["text"] for o in spec["options"]]
-        chosen = {to_response(spec, v) for v in ([value] if kind == "single" else value)}  # shown positions
+        chosen = {to_response(spec, value)} if kind == "single" else set(to_response(spec, list(value)))
         inputs = q.locator("input")
         for i in range(len(texts)):
             want = i in chosen
