@@ -23,9 +23,7 @@ def _points_online(script: Any) -> bool:
     return "THEBE_JS_URL" in body
 
 
-def drop_online_scripts(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
-) -> None:
+def drop_online_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     """Remove Thebe's CDN configuration and loader (and any remote script) from a page."""
     scripts = context.get("script_files")
     if scripts:

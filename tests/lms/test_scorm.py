@@ -11,6 +11,7 @@ import pytest
 
 from course_utils.lms.scorm import scorm_package
 from course_utils.selfcheck import load_bank
+from course_utils.selfcheck.widget import to_response
 
 pytestmark = [pytest.mark.lms, pytest.mark.xdist_group("lms-scorm")]
 SCO = "pkg/sco-01-know-thy-technology.html"
@@ -29,8 +30,7 @@ def _frame(page):
 def _answer(frame, spec, value):
     q = frame.locator(f".selfcheck[data-selfcheck-id='{spec['id']}']")
     if spec["type"] == "single":
-        texts = [o["text"] for o in spec["options"]]
-        q.locator("label").nth(texts.index(value)).click()
+        q.locator("label").nth(to_response(spec, value)).click()  # the page's (shuffled) position
     else:
         q.locator("input").fill(value)
     q.locator(".sc-check").click()

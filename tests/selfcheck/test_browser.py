@@ -12,7 +12,7 @@ from course_utils.selfcheck import rules, validate
 from course_utils.selfcheck.assets import widget_esm
 from course_utils.selfcheck.render import MARKER
 from course_utils.selfcheck.spec import question_from_bank, question_from_yaml
-from course_utils.selfcheck.widget import to_response
+from course_utils.selfcheck.widget import to_answer, to_response
 
 from .cases import CASES, SPECS
 
@@ -99,7 +99,7 @@ def answer(page, spec: dict[str, Any], value: Any, *, keyboard: bool = False) ->
     before = done_count(page, spec)
     if kind in ("single", "multiple"):
         texts = [o["text"] for o in spec["options"]]
-        chosen = {texts.index(v) for v in ([value] if kind == "single" else value)}
+        chosen = {to_response(spec, value)} if kind == "single" else set(to_response(spec, list(value)))
         inputs = q.locator("input")
         for i in range(len(texts)):
             want = i in chosen
@@ -201,7 +201,8 @@ def test_single_choice_with_arrow_keys(book_page, specs):
     before = done_count(book_page, spec)
     book_page.keyboard.press("Enter")
     wait_done(book_page, spec, before)  # the check is asynchronous (WebCrypto)
-    expected = "is-correct" if spec["options"][1].get("correct") else "is-incorrect"
+    second = to_answer(spec, 1)  # the option shown second
+    expected = "is-correct" if any(o.get("correct") for o in spec["options"] if o["text"] == second) else "is-incorrect"
     assert expected in feedback(book_page, spec).get_attribute("class")
 
 
@@ -224,7 +225,7 @@ def test_hints_one_at_a_time_and_show_answer_after_max_tries(book_page, specs):
     reveal.click()
     wait_done(book_page, spec, before)
     assert "The answer:" in feedback(book_page, spec).inner_text()
-    right_index = [i for i, o in enumerate(spec["options"]) if o.get("correct")][0]
+    right_index = to_response(spec, right_and_wrong(spec)[0])
     assert "is-answer" in q.locator(".sc-option").nth(right_index).get_attribute("class")
     # Try again clears the answer and the feedback.
     q.locator(".sc-retry").click()

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from course_utils.selfcheck import render_html, rules, validate
+from course_utils.selfcheck import SelfCheckError, render_html, rules, validate
 from course_utils.selfcheck.render import MARKER, inline
 from course_utils.selfcheck.widget import static_text
 
@@ -48,7 +48,9 @@ def evil_spec(qtype: str) -> dict:
 
 @pytest.mark.parametrize("qtype", ["single", "multiple", "numeric", "text", "ordering"])
 def test_question_text_is_escaped_everywhere(qtype):
-    html = render_html(validate(evil_spec(qtype)))
+    with pytest.raises(SelfCheckError, match="holds raw HTML"):
+        validate(evil_spec(qtype))  # refused when the book is built ...
+    html = render_html(evil_spec(qtype))  # ... and escaped all the same
     found = tags(html)
     assert not [t for t, a in found if t in ("img", "iframe", "object")]
     assert [a.get("type") for t, a in found if t == "script"] == ["application/json"]

@@ -22,6 +22,8 @@ GOOD = "- id: good-one\n  type: single\n  prompt: Fine\n  options: [a, b]\n  cor
 LOL = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
                  for i in range(8)))
+MIB_PROMPT = (GOOD + "- id: mib\n  type: text\n  prompt: " + "x" * (1 << 20) + "\n  answers: [x]\n").encode()
+MIB_LINKS = (GOOD + "- id: mib-links\n  type: text\n  prompt: '" + "[a](" * (1 << 18) + "'\n  answers: [x]\n").encode()
 # class: (bank bytes, expected message after "bank.yml")
 BANKS: dict[str, tuple[bytes, str]] = {
     "encoding": ((GOOD + "- id: latin\n  type: text\n  prompt: Caf\xe9?\n  answers: [x]\n").encode("latin-1"),
@@ -78,6 +80,20 @@ BANKS: dict[str, tuple[bytes, str]] = {
                            " feedback: '![](http://198.51.100.1/t.gif)'}\n    - b\n").encode(),
                           ":10: self-check 'pic2': 'options[0].feedback' holds an image ('http://198.51.100.1/t.gif'); "
                           "self-check text may not load anything: describe it in words or put the image on the page"),
+    "huge-links-under-file-limit": ((GOOD + "- id: links\n  type: text\n  prompt: '" + "[a](" * 247_000
+                                     + "'\n  answers: [x]\n").encode(),
+                                    ":8: self-check 'links': 'prompt' is 988,000 characters long (at most 2,000)"),
+    "mib-prompt": (MIB_PROMPT, f":1: self-check (id unknown): the question bank is {len(MIB_PROMPT):,} bytes (at most "
+                               "1,000,000); split it into several banks"),
+    "mib-links": (MIB_LINKS, f":1: self-check (id unknown): the question bank is {len(MIB_LINKS):,} bytes (at most "
+                             "1,000,000); split it into several banks"),
+    "raw-html": ((GOOD + "- id: html\n  type: text\n  prompt: '<img src=x onerror=alert(1)>'\n  answers: [x]\n").encode(),
+                 ":8: self-check 'html': 'prompt' holds raw HTML ('<img src=x onerror=alert(1)>'); self-check text is "
+                 "inline Markdown and shows HTML as written: use **bold**, *italic* or `code`"),
+    "raw-html-in-feedback": ((GOOD + "- id: html2\n  type: single\n  prompt: x\n  options:\n    - {text: a, correct: true,"
+                              " feedback: 'Yes </script><script>alert(1)</script>'}\n    - b\n").encode(),
+                             ":10: self-check 'html2': 'options[0].feedback' holds raw HTML ('</script>'); self-check "
+                             "text is inline Markdown and shows HTML as written: use **bold**, *italic* or `code`"),
     "not-a-list": (b"id: lonely\n",
                    ":1: self-check (id unknown): a question bank must be a YAML list of questions (each starting "
                    "with '- id:')"),
@@ -134,6 +150,7 @@ def test_a_book_with_every_bad_bank_finishes_with_one_line_each(tmp_path):
             f"```{{selfcheck}}\n:bank: banks/{name}.yml\n:id: q{i}\n```\n\n" for i in range(uses))
     pages["noid.md"] = "# No id\n\ntext\n\n```{selfcheck}\n:bank: banks/ok.yml\n```\n"
     pages["unknownid.md"] = "# Unknown id\n\n```{selfcheck}\n:bank: banks/ok.yml\n:id: nope\n```\n"
+    pages["mib-body.md"] = "# Body\n\n```{selfcheck}\nid: mib-body\ntype: text\nprompt: " + "[a](" * (1 << 18) + "\nanswers: [x]\n```\n"
     pages["bug.md"] = "# Bug\n\n```{selfcheck}\nid: internal-bug\ntype: text\nprompt: p\nanswers: [x]\n```\n"
     root = make_project(tmp_path, pages)
     (root / "banks" / "ok.yml").write_text(GOOD, encoding="utf-8")
@@ -155,8 +172,10 @@ def test_a_book_with_every_bad_bank_finishes_with_one_line_each(tmp_path):
                            "in the bank (ids there: good-one)") for ln in lines), lines
     assert any(ln.endswith("bug.md:3: WARNING: self-check: could not build this self-check (KeyError: "
                            "'a bug in the renderer'); please report it") for ln in lines), lines
+    assert any(ln.endswith("mib-body.md:4: WARNING: self-check (id unknown): the YAML is 1,048,621 characters "
+                           "long (at most 1,000,000)") for ln in lines), [ln for ln in lines if "mib-body" in ln]
     assert not [ln for ln in lines if ".yml.rst" in ln or ".yml:" not in ln and ".md:" not in ln], lines
-    assert len(lines) == len(BANKS) + 3, json.dumps(lines, indent=1)
+    assert len(lines) == len(BANKS) + 4, json.dumps(lines, indent=1)
 
 
 def test_directive_body_errors_name_the_page_line(tmp_path):

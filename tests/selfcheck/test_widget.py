@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 
 from course_utils.selfcheck import SelfCheckError, question
 from course_utils.selfcheck.render import MARKER
-from course_utils.selfcheck.widget import SelfCheck
+from course_utils.selfcheck.widget import SelfCheck, to_response
 
 from .cases import SPECS
 
@@ -47,9 +47,10 @@ def _shown_items(widget: SelfCheck) -> list[str]:
 
 def test_choice_answers_are_option_texts():
     widget = SelfCheck(question(SPECS["multiple"]))
-    widget.response = [2, 0]
+    shown = to_response(widget.spec, ["c", "a"])  # the page's (shuffled) positions of c and a
+    widget.response = shown
     assert widget.answer == ["c", "a"] and widget.correct is False
-    assert widget.result["detail"] == {"chosen": [0, 2], "right": 2, "wrong": 0, "total": 3}
+    assert widget.result["detail"] == {"chosen": sorted(shown), "right": 2, "wrong": 0, "total": 3}
     widget.answer = ["a", "b", "c"]
     assert widget.correct is True
 
@@ -85,7 +86,8 @@ LIVE_CELLS = [
                   "'answer': 0.75, 'tolerance': {'abs': 0.01}, 'percent': True})"),
     ("show-bank", "q2 = show('live-bank', bank='questions.yml')"),
     ("drive", "q.answer = '70%'\nfirst = (q.answer, q.correct, q.result['detail'].get('direction'))\n"
-              "q.answer = '3/4'\nq2.response = 0\n"
+              "q.answer = '3/4'\nfrom course_utils.selfcheck.widget import to_response\n"
+              "q2.response = to_response(q2.spec, 'right')\n"
               "import json\nprint(json.dumps([first, [q.answer, q.correct], [q2.answer, q2.correct]]))"),
 ]
 

@@ -62,33 +62,19 @@ TARGET_ROLES: dict[str, TargetRole] = {
             "marketing technologist",
             "Runs marketing's technology with IT: deep in martech, broad in data, CRM and brand.",
             {
-                "marketing_automation": 4,
-                "martech_architecture": 4,
-                "it_partnership": 4,
-                "analytics": 3,
-                "experimentation": 3,
-                "strategic_leadership": 2,
-                "crm_data": 2,
-                "lifecycle_messaging": 2,
-                "brand_strategy": 2,
-                "content_storytelling": 2,
-                "customer_experience": 2,
+                "marketing_automation": 4, "martech_architecture": 4, "it_partnership": 4,
+                "analytics": 3, "experimentation": 3, "strategic_leadership": 2,
+                "crm_data": 2, "lifecycle_messaging": 2, "brand_strategy": 2,
+                "content_storytelling": 2, "customer_experience": 2,
             },
         ),
         _role(
             "CRM lead",
             "Owns the customer base and its messages: deep in CRM, broad in data, automation and CX.",
             {
-                "crm_data": 4,
-                "lifecycle_messaging": 4,
-                "analytics": 3,
-                "experimentation": 3,
-                "marketing_automation": 3,
-                "customer_experience": 3,
-                "consumer_psychology": 2,
-                "brand_strategy": 2,
-                "content_storytelling": 2,
-                "strategic_leadership": 2,
+                "crm_data": 4, "lifecycle_messaging": 4, "analytics": 3, "experimentation": 3,
+                "marketing_automation": 3, "customer_experience": 3, "consumer_psychology": 2,
+                "brand_strategy": 2, "content_storytelling": 2, "strategic_leadership": 2,
                 "it_partnership": 2,
             },
         ),
@@ -96,36 +82,19 @@ TARGET_ROLES: dict[str, TargetRole] = {
             "growth marketer",
             "Finds and tests ways to grow: deep in data and experiments, broad across channels.",
             {
-                "experimentation": 4,
-                "analytics": 4,
-                "paid_media": 3,
-                "lifecycle_messaging": 3,
-                "marketing_automation": 3,
-                "consumer_psychology": 3,
-                "content_storytelling": 2,
-                "crm_data": 2,
-                "brand_strategy": 2,
-                "customer_experience": 2,
-                "it_partnership": 2,
+                "experimentation": 4, "analytics": 4, "paid_media": 3, "lifecycle_messaging": 3,
+                "marketing_automation": 3, "consumer_psychology": 3, "content_storytelling": 2,
+                "crm_data": 2, "brand_strategy": 2, "customer_experience": 2, "it_partnership": 2,
             },
         ),
         _role(
             "CMO",
             "Leads marketing in top management: deep in strategy and brand, broad in everything else.",
             {
-                "strategic_leadership": 5,
-                "brand_strategy": 4,
-                "customer_experience": 3,
-                "analytics": 3,
-                "it_partnership": 3,
-                "consumer_psychology": 2,
-                "creative_direction": 2,
-                "paid_media": 2,
-                "content_storytelling": 2,
-                "experimentation": 2,
-                "crm_data": 2,
-                "marketing_automation": 2,
-                "martech_architecture": 2,
+                "strategic_leadership": 5, "brand_strategy": 4, "customer_experience": 3,
+                "analytics": 3, "it_partnership": 3, "consumer_psychology": 2, "creative_direction": 2,
+                "paid_media": 2, "content_storytelling": 2, "experimentation": 2, "crm_data": 2,
+                "marketing_automation": 2, "martech_architecture": 2,
             },
         ),
     )
@@ -133,56 +102,20 @@ TARGET_ROLES: dict[str, TargetRole] = {
 
 # skill -> (chapter number, action)
 SKILL_ACTIONS: dict[str, tuple[int, str]] = {
-    "brand_strategy": (
-        3,
-        "Sit in on a brand planning meeting and explain the brand values back in your own words",
-    ),
-    "creative_direction": (
-        3,
-        "Follow one campaign from brief to launch with the brand team and agency",
-    ),
-    "paid_media": (
-        3,
-        "Build a small media plan and compare what brand and digital would each measure",
-    ),
-    "content_storytelling": (
-        3,
-        "Write one piece of content for another tribe's channel and ask for feedback",
-    ),
-    "consumer_psychology": (
-        5,
-        "Interview three customers or front-line colleagues about one recent purchase",
-    ),
-    "customer_experience": (
-        5,
-        "Map one customer journey with HR and service colleagues: who shapes each step?",
-    ),
+    "brand_strategy": (3, "Sit in on a brand planning meeting and explain the brand values back in your own words"),
+    "creative_direction": (3, "Follow one campaign from brief to launch with the brand team and agency"),
+    "paid_media": (3, "Build a small media plan and compare what brand and digital would each measure"),
+    "content_storytelling": (3, "Write one piece of content for another tribe's channel and ask for feedback"),
+    "consumer_psychology": (5, "Interview three customers or front-line colleagues about one recent purchase"),
+    "customer_experience": (5, "Map one customer journey with HR and service colleagues: who shapes each step?"),
     "analytics": (1, "Answer one business question from raw data yourself, from query to chart"),
-    "experimentation": (
-        1,
-        "Design, run and write up one A/B test, including what would change your mind",
-    ),
-    "marketing_automation": (
-        1,
-        "Build one automated flow end to end in your team's marketing automation tool",
-    ),
-    "martech_architecture": (
-        2,
-        "Draw your martech stack: tools, owners, data flows and which IT rules apply",
-    ),
+    "experimentation": (1, "Design, run and write up one A/B test, including what would change your mind"),
+    "marketing_automation": (1, "Build one automated flow end to end in your team's marketing automation tool"),
+    "martech_architecture": (2, "Draw your martech stack: tools, owners, data flows and which IT rules apply"),
     "crm_data": (3, "Spend a day with the CRM team: how is the customer base segmented, and why?"),
-    "lifecycle_messaging": (
-        3,
-        "Plan a lifecycle programme (welcome, reactivation) with the CRM team",
-    ),
-    "strategic_leadership": (
-        4,
-        "Write a one-page marketing strategy and a RACI chart of who decides what",
-    ),
-    "it_partnership": (
-        2,
-        "Agree one shared goal and one technology standard with an IT counterpart",
-    ),
+    "lifecycle_messaging": (3, "Plan a lifecycle programme (welcome, reactivation) with the CRM team"),
+    "strategic_leadership": (4, "Write a one-page marketing strategy and a RACI chart of who decides what"),
+    "it_partnership": (2, "Agree one shared goal and one technology standard with an IT counterpart"),
 }
 
 GAP_COLUMNS = ("area", "skill_label", "current", "target", "gap", "surplus")
@@ -265,17 +198,9 @@ def development_plan(
     if max_items is not None and (
         isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
     ):
-        raise CareerPlanError(
-            f"max_items must be a whole number of at least 1 or None, got {max_items!r}"
-        )
-    if (
-        isinstance(start_now_gap, bool)
-        or not isinstance(start_now_gap, int)
-        or not 1 <= start_now_gap <= 5
-    ):
-        raise CareerPlanError(
-            f"start_now_gap must be a whole number from 1 to 5, got {start_now_gap!r}"
-        )
+        raise CareerPlanError(f"max_items must be a whole number of at least 1 or None, got {max_items!r}")
+    if isinstance(start_now_gap, bool) or not isinstance(start_now_gap, int) or not 1 <= start_now_gap <= 5:
+        raise CareerPlanError(f"start_now_gap must be a whole number from 1 to 5, got {start_now_gap!r}")
     gaps = gap_analysis(levels, role)
     gaps["order"] = range(len(gaps))
     open_gaps = gaps[gaps["gap"] > 0].sort_values(
@@ -298,16 +223,7 @@ def development_plan(
                 "evidence": "",
             }
         )
-    columns = [
-        "priority",
-        "area",
-        "skill",
-        "now -> target",
-        "when",
-        "action",
-        "read first",
-        "evidence",
-    ]
+    columns = ["priority", "area", "skill", "now -> target", "when", "action", "read first", "evidence"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -44,24 +44,14 @@ class JobAdsError(ValueError):
 
 
 def _check_min_skills(min_skills: object) -> int:
-    if (
-        not isinstance(min_skills, (int, np.integer))
-        or isinstance(min_skills, bool)
-        or min_skills < 1
-    ):
+    if not isinstance(min_skills, (int, np.integer)) or isinstance(min_skills, bool) or min_skills < 1:
         raise JobAdsError(f"min_skills must be a whole number of at least 1, got {min_skills!r}")
     return int(min_skills)
 
 
 def _require_columns(ads: pd.DataFrame, columns: Sequence[str], needed_by: str) -> None:
-    require_columns(
-        ads,
-        columns,
-        needed_by=needed_by,
-        what="job-ads table",
-        error=JobAdsError,
-        expected="a pandas DataFrame of job ads",
-    )
+    require_columns(ads, columns, needed_by=needed_by, what="job-ads table", error=JobAdsError,
+                    expected="a pandas DataFrame of job ads")
 
 
 def _skill_columns(ads: pd.DataFrame, prefix: str) -> list[str]:
@@ -105,15 +95,11 @@ def count_skills(
     """
     _require_columns(ads, [], "count_skills")
     marketing = list(marketing) if marketing is not None else _skill_columns(ads, MARKETING_PREFIX)
-    technology = (
-        list(technology) if technology is not None else _skill_columns(ads, TECHNOLOGY_PREFIX)
-    )
+    technology = list(technology) if technology is not None else _skill_columns(ads, TECHNOLOGY_PREFIX)
     _require_columns(ads, marketing + technology, "count_skills")
     for column in marketing + technology:
         if not pd.api.types.is_bool_dtype(ads[column]):
-            raise JobAdsError(
-                f"count_skills: skill column {column!r} must hold True/False, not {ads[column].dtype}"
-            )
+            raise JobAdsError(f"count_skills: skill column {column!r} must hold True/False, not {ads[column].dtype}")
     out = ads.copy()
     out["n_marketing_skills"] = ads[marketing].sum(axis=1).astype("int64")
     out["n_technology_skills"] = ads[technology].sum(axis=1).astype("int64")
@@ -127,9 +113,7 @@ def add_profile(ads: pd.DataFrame, min_skills: int = 1) -> pd.DataFrame:
     for column in COUNT_COLUMNS:
         values = ads[column]
         if not pd.api.types.is_integer_dtype(values) or (values < 0).any():
-            raise JobAdsError(
-                f"add_profile: column {column!r} must hold whole numbers of at least 0"
-            )
+            raise JobAdsError(f"add_profile: column {column!r} must hold whole numbers of at least 0")
     marketing = ads["n_marketing_skills"].to_numpy() >= k
     technology = ads["n_technology_skills"].to_numpy() >= k
     labels = np.select(
@@ -171,9 +155,7 @@ def profile_shares(ads: pd.DataFrame, by: str | Sequence[str], min_skills: int =
     by = _check_by(ads, by, "profile_shares")
     profiled = add_profile(ads, min_skills)
     grouped = profiled.groupby(by, observed=True, sort=True)["profile"]
-    counts = (
-        grouped.value_counts().unstack(fill_value=0).reindex(columns=list(PROFILES), fill_value=0)
-    )
+    counts = grouped.value_counts().unstack(fill_value=0).reindex(columns=list(PROFILES), fill_value=0)
     shares = counts.div(counts.sum(axis=1), axis=0)
     shares.columns = pd.Index(list(PROFILES), name="profile")
     shares["n_ads"] = counts.sum(axis=1).astype("int64")

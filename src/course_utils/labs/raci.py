@@ -112,15 +112,9 @@ def _code_from_letters(letters: Iterable[str]) -> str:
 
 
 def _require_matrix(matrix: object, needed_by: str) -> pd.DataFrame:
-    return require_columns(
-        matrix,
-        REQUIRED_COLUMNS,
-        needed_by=needed_by,
-        what="RACI matrix",
-        error=RaciError,
-        expected="a pandas DataFrame (task, role, code)",
-        hint="; is it in wide format? see from_wide()",
-    )
+    return require_columns(matrix, REQUIRED_COLUMNS, needed_by=needed_by, what="RACI matrix", error=RaciError,
+                           expected="a pandas DataFrame (task, role, code)",
+                           hint="; is it in wide format? see from_wide()")
 
 
 def normalise(matrix: pd.DataFrame) -> pd.DataFrame:
@@ -163,16 +157,9 @@ def from_wide(wide: pd.DataFrame, task_column: str | None = None) -> pd.DataFram
         raise RaciError(f"from_wide: expected a pandas DataFrame, got {type(wide).__name__}")
     if task_column is not None:
         if task_column not in wide.columns:
-            raise RaciError(
-                f"from_wide: no task column {task_column!r} (columns are: {', '.join(map(str, wide.columns))})"
-            )
+            raise RaciError(f"from_wide: no task column {task_column!r} (columns are: {', '.join(map(str, wide.columns))})")
         wide = wide.set_index(task_column)
-    long = (
-        wide.rename_axis(index="task", columns="role")
-        .stack(future_stack=True)
-        .rename("code")
-        .reset_index()
-    )
+    long = wide.rename_axis(index="task", columns="role").stack(future_stack=True).rename("code").reset_index()
     long["task"] = long["task"].astype("str")
     long["role"] = long["role"].astype("str")
     return normalise(long)
@@ -194,18 +181,10 @@ def validate(matrix: pd.DataFrame) -> pd.DataFrame:
         accountable, responsible = [], []
         for role, count in rows["role"].value_counts(sort=False).items():
             if count > 1:
-                problems.append(
-                    (task, "duplicate role", f"role {role!r} has {count} rows for this task")
-                )
+                problems.append((task, "duplicate role", f"role {role!r} has {count} rows for this task"))
         for role, code in zip(rows["role"], rows["code"], strict=True):
             if code not in CODES:
-                problems.append(
-                    (
-                        task,
-                        "invalid code",
-                        f"role {role!r} has code {code!r}; use R, A, C, I or A/R",
-                    )
-                )
+                problems.append((task, "invalid code", f"role {role!r} has code {code!r}; use R, A, C, I or A/R"))
                 continue
             letters = parse_code(code)
             if "A" in letters:
@@ -213,25 +192,13 @@ def validate(matrix: pd.DataFrame) -> pd.DataFrame:
             if "R" in letters:
                 responsible.append(role)
         if not accountable:
-            problems.append(
-                (task, "no A", "nobody is accountable; exactly one role must hold the A")
-            )
+            problems.append((task, "no A", "nobody is accountable; exactly one role must hold the A"))
         elif len(accountable) > 1:
             problems.append(
-                (
-                    task,
-                    "several As",
-                    f"{len(accountable)} roles are accountable ({', '.join(accountable)}); exactly one must be",
-                )
+                (task, "several As", f"{len(accountable)} roles are accountable ({', '.join(accountable)}); exactly one must be")
             )
         if not responsible:
-            problems.append(
-                (
-                    task,
-                    "no R",
-                    "nobody is responsible for doing the work; at least one role must hold an R",
-                )
-            )
+            problems.append((task, "no R", "nobody is responsible for doing the work; at least one role must hold an R"))
     return pd.DataFrame(problems, columns=["task", "problem", "detail"]).astype("str")
 
 
@@ -240,14 +207,8 @@ def assert_valid(matrix: pd.DataFrame, source: str = "RACI matrix") -> None:
     problems = validate(matrix)
     if len(problems):
         first = problems.iloc[0]
-        more = (
-            f" (and {len(problems) - 1} more problem(s); see validate())"
-            if len(problems) > 1
-            else ""
-        )
-        raise RaciError(
-            f"{source}: task {first['task']!r}: {first['problem']}: {first['detail']}{more}"
-        )
+        more = f" (and {len(problems) - 1} more problem(s); see validate())" if len(problems) > 1 else ""
+        raise RaciError(f"{source}: task {first['task']!r}: {first['problem']}: {first['detail']}{more}")
 
 
 # --- comparing roles ---------------------------------------------------------------------------
@@ -257,9 +218,7 @@ def _require_roles(matrix: pd.DataFrame, roles: Iterable[str], needed_by: str) -
     known = list(dict.fromkeys(matrix["role"]))
     for role in roles:
         if role not in known:
-            raise RaciError(
-                f"{needed_by}: role {role!r} is not in the matrix (roles are: {', '.join(known)})"
-            )
+            raise RaciError(f"{needed_by}: role {role!r} is not in the matrix (roles are: {', '.join(known)})")
 
 
 def _require_valid_codes(matrix: pd.DataFrame, needed_by: str) -> None:
@@ -282,13 +241,9 @@ def role_summary(matrix: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     matrix = normalise(matrix)
     _require_valid_codes(matrix, "role_summary")
     if by is not None and by not in matrix.columns:
-        raise RaciError(
-            f"role_summary: no column {by!r} to group by (columns are: {', '.join(map(str, matrix.columns))})"
-        )
+        raise RaciError(f"role_summary: no column {by!r} to group by (columns are: {', '.join(map(str, matrix.columns))})")
     letters = matrix["code"].map(parse_code)
-    counts = pd.DataFrame(
-        {letter: letters.map(lambda s, x=letter: x in s).astype("int64") for letter in LETTER_ORDER}
-    )
+    counts = pd.DataFrame({letter: letters.map(lambda s, x=letter: x in s).astype("int64") for letter in LETTER_ORDER})
     keys = ["role"] if by is None else ["role", by]
     counts[keys] = matrix[keys]
     summary = counts.groupby(keys, sort=False)[list(LETTER_ORDER)].sum()
@@ -313,11 +268,7 @@ def compare_roles(matrix: pd.DataFrame, first: str, second: str) -> pd.DataFrame
     _require_valid_codes(matrix, "compare_roles")
     wide = to_wide(matrix, roles=[first, second])
     out = wide.reset_index()
-    extra = [
-        c
-        for c in matrix.columns
-        if c not in REQUIRED_COLUMNS and (matrix.groupby("task")[c].nunique() == 1).all()
-    ]
+    extra = [c for c in matrix.columns if c not in REQUIRED_COLUMNS and (matrix.groupby("task")[c].nunique() == 1).all()]
     if extra:
         attributes = matrix.drop_duplicates("task").set_index("task")[extra]
         out = out.merge(attributes, left_on="task", right_index=True, how="left")
@@ -342,9 +293,7 @@ def diff_matrices(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         duplicated = matrix.duplicated(["task", "role"], keep=False)
         if duplicated.any():
             task, role = matrix.loc[duplicated, ["task", "role"]].iloc[0]
-            raise RaciError(
-                f"diff_matrices: {name}: task {task!r} lists role {role!r} more than once"
-            )
+            raise RaciError(f"diff_matrices: {name}: task {task!r} lists role {role!r} more than once")
     left = before[["task", "role", "code"]].assign(_first=range(len(before)), _second=0)
     right = after[["task", "role", "code"]].assign(_first=len(before), _second=range(len(after)))
     both = left.merge(right, on=["task", "role"], how="outer", suffixes=("_before", "_after"))
@@ -352,9 +301,7 @@ def diff_matrices(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     both["_second"] = both["_second_before"].fillna(both["_second_after"])
     both = both.sort_values(["_first", "_second"], kind="stable")
     both = both.fillna({"code_before": "", "code_after": ""})
-    changed = both.loc[
-        both["code_before"] != both["code_after"], ["task", "role", "code_before", "code_after"]
-    ]
+    changed = both.loc[both["code_before"] != both["code_after"], ["task", "role", "code_before", "code_after"]]
     changed = changed.rename(columns={"code_before": "before", "code_after": "after"})
     return changed.reset_index(drop=True).astype("str")
 
@@ -373,9 +320,7 @@ class MergedMatrix:
     ``before`` (the merged roles' codes, e.g. ``CMO=A; markedssjef=R``), ``after`` (the merged code)."""
 
 
-def merge_roles(
-    matrix: pd.DataFrame, roles: Sequence[str] = ("CMO", "markedssjef"), into: str | None = None
-) -> MergedMatrix:
+def merge_roles(matrix: pd.DataFrame, roles: Sequence[str] = ("CMO", "markedssjef"), into: str | None = None) -> MergedMatrix:
     """Give the ``roles`` of one person to a single role ``into`` (default: the first of ``roles``).
 
     Per task the merged role holds the union of the letters, reduced to one valid code: A and R
@@ -411,9 +356,7 @@ def merge_roles(
     duplicated = matrix.duplicated(["task", "role"], keep=False)
     if duplicated.any():
         task, role = matrix.loc[duplicated, ["task", "role"]].iloc[0]
-        raise RaciError(
-            f"merge_roles: task {task!r} lists role {role!r} more than once; fix it first"
-        )
+        raise RaciError(f"merge_roles: task {task!r} lists role {role!r} more than once; fix it first")
 
     merged_rows, conflicts = [], []
     in_merge = matrix["role"].isin(roles)
@@ -421,14 +364,10 @@ def merge_roles(
         held = rows.loc[rows["role"].isin(roles)]
         if held.empty:
             continue
-        by_role = {
-            role: parse_code(code) for role, code in zip(held["role"], held["code"], strict=True)
-        }
+        by_role = {role: parse_code(code) for role, code in zip(held["role"], held["code"], strict=True)}
         letters = set().union(*by_role.values())
         after = _code_from_letters(letters)
-        before = "; ".join(
-            f"{role}={code}" for role, code in zip(held["role"], held["code"], strict=True)
-        )
+        before = "; ".join(f"{role}={code}" for role, code in zip(held["role"], held["code"], strict=True))
         found = _merge_conflicts(by_role)
         conflicts.extend((task, kind, before, after) for kind in found)
         template = held.iloc[0].copy()
@@ -443,18 +382,13 @@ def merge_roles(
     out = out.reset_index(drop=True).astype({"role": "str", "code": "str"})
     return MergedMatrix(
         matrix=out,
-        conflicts=pd.DataFrame(conflicts, columns=["task", "conflict", "before", "after"]).astype(
-            "str"
-        ),
+        conflicts=pd.DataFrame(conflicts, columns=["task", "conflict", "before", "after"]).astype("str"),
     )
 
 
 def _merge_conflicts(by_role: dict[str, frozenset[str]]) -> list[str]:
     """The conflict kinds that merging these roles' letters creates, in :data:`CONFLICT_KINDS` order."""
-    holders = {
-        letter: [role for role, letters in by_role.items() if letter in letters]
-        for letter in LETTER_ORDER
-    }
+    holders = {letter: [role for role, letters in by_role.items() if letter in letters] for letter in LETTER_ORDER}
     found = []
     if len(holders["A"]) > 1:
         found.append("two As collapse")
@@ -462,10 +396,6 @@ def _merge_conflicts(by_role: dict[str, frozenset[str]]) -> list[str]:
         found.append("A and C")
     elif holders["C"] and holders["R"]:
         found.append("R and C")
-    if (
-        holders["A"]
-        and holders["R"]
-        and not any({"A", "R"} <= letters for letters in by_role.values())
-    ):
+    if holders["A"] and holders["R"] and not any({"A", "R"} <= letters for letters in by_role.values()):
         found.append("R and A")
     return found

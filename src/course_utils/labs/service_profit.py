@@ -61,11 +61,7 @@ CHAIN_LINKS: tuple[tuple[str, str, str], ...] = (
         "customers whose expectations are met and who come back (only satisfaction is measured here)",
         "satisfaction",
     ),
-    (
-        "profit",
-        "the financial result (sales per m² stands in; profit itself is not measured)",
-        "sales_per_m2",
-    ),
+    ("profit", "the financial result (sales per m² stands in; profit itself is not measured)", "sales_per_m2"),
 )
 
 
@@ -155,9 +151,7 @@ def correlation_table(
     """
     columns = list(columns)
     if len(columns) < 2:
-        raise ServiceProfitError(
-            f"{table}: correlation_table needs at least two columns, got {columns}"
-        )
+        raise ServiceProfitError(f"{table}: correlation_table needs at least two columns, got {columns}")
     if len(set(columns)) != len(columns):
         raise ServiceProfitError(f"{table}: correlation_table got a column twice: {columns}")
     require_columns(df, columns + ([by] if by else []), numeric=columns, table=table)
@@ -305,15 +299,8 @@ def scatter_by_group(
     for i, (name, part) in enumerate(_groups(df, group)):
         part = part[[x, y]].dropna()
         colour = colours[i % len(colours)]
-        ax.scatter(
-            part[x],
-            part[y],
-            s=22,
-            alpha=0.75,
-            color=colour,
-            marker=markers[i % len(markers)],
-            label=f"{name} (n={len(part)})",
-        )
+        ax.scatter(part[x], part[y], s=22, alpha=0.75, color=colour,
+                   marker=markers[i % len(markers)], label=f"{name} (n={len(part)})")
         slope = _slope(part[x], part[y])
         if not np.isnan(slope):
             xs = np.array([part[x].min(), part[x].max()])
@@ -323,14 +310,8 @@ def scatter_by_group(
         slope = _slope(data[x], data[y])
         if not np.isnan(slope):
             xs = np.array([data[x].min(), data[x].max()])
-            ax.plot(
-                xs,
-                data[y].mean() + slope * (xs - data[x].mean()),
-                color="black",
-                linestyle="--",
-                linewidth=1.5,
-                label="all (pooled fit)",
-            )
+            ax.plot(xs, data[y].mean() + slope * (xs - data[x].mean()), color="black",
+                    linestyle="--", linewidth=1.5, label="all (pooled fit)")
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     if title:

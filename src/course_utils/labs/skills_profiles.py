@@ -126,13 +126,9 @@ def _plain(value: object) -> object:
 def _check_level(where: str, name: str, value: object) -> int:
     value = _plain(value)
     if isinstance(value, bool) or not isinstance(value, (int, np.integer, float, np.floating)):
-        raise SkillsProfileError(
-            f"{where}: level of {name!r} must be a whole number 0-5, got {value!r}"
-        )
+        raise SkillsProfileError(f"{where}: level of {name!r} must be a whole number 0-5, got {value!r}")
     if float(value) != int(value) or not MIN_LEVEL <= int(value) <= MAX_LEVEL:
-        raise SkillsProfileError(
-            f"{where}: level of {name!r} must be a whole number 0-5, got {value!r}"
-        )
+        raise SkillsProfileError(f"{where}: level of {name!r} must be a whole number 0-5, got {value!r}")
     return int(value)
 
 
@@ -167,14 +163,8 @@ def _check_thresholds(deep_level: object, broad_level: object, min_broad_areas: 
         ("broad_level", broad_level, 1, MAX_LEVEL),
         ("min_broad_areas", min_broad_areas, 1, len(AREAS)),
     ):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, np.integer))
-            or not low <= value <= high
-        ):
-            raise SkillsProfileError(
-                f"{name} must be a whole number from {low} to {high}, got {value!r}"
-            )
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise SkillsProfileError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
     if broad_level >= deep_level:  # type: ignore[operator]
         raise SkillsProfileError(
             f"broad_level ({broad_level}) must be lower than deep_level ({deep_level})"
@@ -182,15 +172,9 @@ def _check_thresholds(deep_level: object, broad_level: object, min_broad_areas: 
 
 
 def _check_team(team: object, needed_by: str) -> pd.DataFrame:
-    require_columns(
-        team,
-        TEAM_COLUMNS,
-        needed_by=needed_by,
-        what="team table",
-        error=SkillsProfileError,
-        expected="a long-format team DataFrame",
-        hint=f"; long format needs: {', '.join(TEAM_COLUMNS)}",
-    )
+    require_columns(team, TEAM_COLUMNS, needed_by=needed_by, what="team table", error=SkillsProfileError,
+                    expected="a long-format team DataFrame",
+                    hint=f"; long format needs: {', '.join(TEAM_COLUMNS)}")
     unknown = sorted(set(team["skill"].astype(str)) - set(SKILLS))
     if unknown:
         raise SkillsProfileError(
@@ -207,9 +191,7 @@ def _check_team(team: object, needed_by: str) -> pd.DataFrame:
     dup = team.duplicated(["person_id", "skill"])
     if dup.any():
         row = team.loc[dup].iloc[0]
-        raise SkillsProfileError(
-            f"{needed_by}: person {row['person_id']!r} has skill {row['skill']!r} twice"
-        )
+        raise SkillsProfileError(f"{needed_by}: person {row['person_id']!r} has skill {row['skill']!r} twice")
     counts = team.groupby("person_id", sort=False)["skill"].nunique()
     short = counts[counts < len(SKILLS)]
     if len(short):
@@ -288,9 +270,7 @@ def is_hybrid(
     This is the course's one definition of a hybrid *person*; a hybrid *job ad* is defined in
     :mod:`course_utils.labs.job_ads` (it asks for skills of both sides).
     """
-    shape = classify_profile(
-        levels, deep_level=deep_level, broad_level=broad_level, min_broad_areas=min_broad_areas
-    )
+    shape = classify_profile(levels, deep_level=deep_level, broad_level=broad_level, min_broad_areas=min_broad_areas)
     return shape in HYBRID_SHAPES
 
 
@@ -298,9 +278,7 @@ def team_area_levels(team: pd.DataFrame) -> pd.DataFrame:
     """Wide table: one row per person (index ``person_id``), one column per area, values 0-5."""
     team = _check_team(team, "team_area_levels")
     table = team.assign(area=team["skill"].map(AREA_OF_SKILL), level=team["level"].astype("int64"))
-    wide = table.pivot_table(
-        index="person_id", columns="area", values="level", aggfunc="max", sort=False
-    )
+    wide = table.pivot_table(index="person_id", columns="area", values="level", aggfunc="max", sort=False)
     order = list(dict.fromkeys(team["person_id"]))
     return wide.loc[order, list(AREAS)].astype("int64").rename_axis(columns=None)
 
@@ -349,9 +327,7 @@ def profile_counts(
     ``[{"deep_level": 4}, {"deep_level": 5}]``; the row label spells the full setting out.
     """
     if isinstance(thresholds, Mapping) or not len(thresholds):
-        raise SkillsProfileError(
-            "profile_counts: thresholds must be a non-empty list of keyword dicts"
-        )
+        raise SkillsProfileError("profile_counts: thresholds must be a non-empty list of keyword dicts")
     defaults = {"deep_level": 4, "broad_level": 2, "min_broad_areas": 4}
     rows = {}
     for setting in thresholds:
@@ -380,9 +356,7 @@ def team_coverage(team: pd.DataFrame, by: str = "tribe", min_level: int = 3) -> 
     team = _check_team(team, "team_coverage")
     if by == "level":
         counts = pd.crosstab(team["skill"], team["level"].astype("int64"))
-        counts = counts.reindex(
-            index=list(SKILLS), columns=range(MIN_LEVEL, MAX_LEVEL + 1), fill_value=0
-        )
+        counts = counts.reindex(index=list(SKILLS), columns=range(MIN_LEVEL, MAX_LEVEL + 1), fill_value=0)
         return counts.rename_axis(index="skill", columns="level").astype("int64")
     _check_level("team_coverage", "min_level", min_level)
     by_area = team_area_levels(team)
@@ -392,9 +366,7 @@ def team_coverage(team: pd.DataFrame, by: str = "tribe", min_level: int = 3) -> 
         tribe_order = [str(t) for t in tribes.cat.categories]
     covered = (by_area >= min_level).astype("int64")
     matrix = covered.groupby(tribes.loc[covered.index].astype(str)).sum().T
-    return matrix.reindex(columns=tribe_order, fill_value=0).rename_axis(
-        index="area", columns="tribe"
-    )
+    return matrix.reindex(columns=tribe_order, fill_value=0).rename_axis(index="area", columns="tribe")
 
 
 # ---------------------------------------------------------------- plots
@@ -426,11 +398,7 @@ def plot_t_profile(
         labels = list(values.index)
     else:
         values = pd.Series(check_levels(levels), dtype="int64")
-        target_values = (
-            pd.Series(check_levels(target, "target profile"), dtype="int64")
-            if target is not None
-            else None
-        )
+        target_values = pd.Series(check_levels(target, "target profile"), dtype="int64") if target is not None else None
         labels = [SKILL_LABELS[s] for s in values.index]
     # put the deepest bar in the middle and the rest alternately left and right, by level
     order = list(np.argsort(-values.to_numpy(), kind="stable"))
@@ -460,7 +428,9 @@ def plot_t_profile(
         Patch(color=BELOW_COLOUR, label=f"below {broad_level}"),
     ]
     if target_values is not None:
-        ax.bar(x, target_values.to_numpy(), fill=False, edgecolor="black", linewidth=1.5, width=0.8)
+        ax.bar(
+            x, target_values.to_numpy(), fill=False, edgecolor="black", linewidth=1.5, width=0.8
+        )
         handles.append(Patch(fill=False, edgecolor="black", linewidth=1.5, label="target"))
     ax.axhline(broad_level, color=BROAD_COLOUR, linestyle="--", linewidth=1)
     ax.axhline(deep_level, color=DEEP_COLOUR, linestyle="--", linewidth=1)
@@ -493,9 +463,7 @@ def plot_coverage_heatmap(
     if np.isnan(values).any():
         raise SkillsProfileError("plot_coverage_heatmap: the matrix has empty (NaN) cells")
     if ax is None:
-        _, ax = plt.subplots(
-            figsize=(min(5.0, 1.0 * matrix.shape[1] + 2.6), 0.45 * matrix.shape[0] + 1.8)
-        )
+        _, ax = plt.subplots(figsize=(min(5.0, 1.0 * matrix.shape[1] + 2.6), 0.45 * matrix.shape[0] + 1.8))
     image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=0, vmax=max(values.max(), 1))
     ax.set_xticks(range(matrix.shape[1]))
     ax.set_xticklabels([str(c) for c in matrix.columns])
@@ -506,11 +474,7 @@ def plot_coverage_heatmap(
     threshold = values.max() / 2
     for (row, col), value in np.ndenumerate(values):
         ax.text(
-            col,
-            row,
-            f"{value:g}",
-            ha="center",
-            va="center",
+            col, row, f"{value:g}", ha="center", va="center",
             color="black" if value > threshold else "white",
         )
     ax.figure.colorbar(image, ax=ax, label=colorbar_label)

@@ -59,14 +59,8 @@ class StackInventoryError(ValueError):
 def _require(inventory: object, columns: Iterable[str], needed_by: str) -> pd.DataFrame:
     """Check that ``inventory`` is a DataFrame with ``columns`` of usable types; return it."""
     columns = list(columns)
-    inventory = require_columns(
-        inventory,
-        columns,
-        needed_by=needed_by,
-        what="inventory",
-        error=StackInventoryError,
-        expected="a pandas DataFrame of tools",
-    )
+    inventory = require_columns(inventory, columns, needed_by=needed_by, what="inventory",
+                                error=StackInventoryError, expected="a pandas DataFrame of tools")
     if inventory.empty:
         raise StackInventoryError(f"{needed_by}: the inventory has no rows")
     for column in columns:
@@ -128,8 +122,7 @@ def spend_by_department(inventory: pd.DataFrame) -> pd.DataFrame:
     one row per department, largest spender first.
     """
     _require(
-        inventory,
-        ["tool", "owning_department", "approved_by_it", "annual_cost_eur"],
+        inventory, ["tool", "owning_department", "approved_by_it", "annual_cost_eur"],
         "spend_by_department",
     )
     frame = flag_shadow_it(inventory)
@@ -145,15 +138,8 @@ def spend_by_department(inventory: pd.DataFrame) -> pd.DataFrame:
     table["shadow_share_of_spend"] = (table["shadow_cost_eur"] / spend.where(spend > 0)).fillna(0.0)
     table["share_of_total_spend"] = spend / spend.sum() if spend.sum() > 0 else 0.0
     table = table[
-        [
-            "tools",
-            "shadow_tools",
-            "annual_cost_eur",
-            "approved_cost_eur",
-            "shadow_cost_eur",
-            "shadow_share_of_spend",
-            "share_of_total_spend",
-        ]
+        ["tools", "shadow_tools", "annual_cost_eur", "approved_cost_eur", "shadow_cost_eur",
+         "shadow_share_of_spend", "share_of_total_spend"]
     ].astype({"tools": "int64", "shadow_tools": "int64"})
     table.index.name = "owning_department"
     return table.sort_values(["annual_cost_eur"], ascending=False, kind="stable")
@@ -171,8 +157,7 @@ def duplicate_categories(inventory: pd.DataFrame, min_tools: int = 2) -> pd.Data
             f"duplicate_categories: min_tools must be a whole number of at least 2, got {min_tools!r}"
         )
     _require(
-        inventory,
-        ["tool", "category", "owning_department", "approved_by_it", "annual_cost_eur"],
+        inventory, ["tool", "category", "owning_department", "approved_by_it", "annual_cost_eur"],
         "duplicate_categories",
     )
     frame = flag_shadow_it(inventory)
@@ -220,15 +205,8 @@ def licence_utilisation(inventory: pd.DataFrame) -> UtilisationResult:
             f"({inventory.at[row, 'active_users']}) than licences ({inventory.at[row, 'licences']})"
         )
     per_tool = inventory[
-        [
-            "tool",
-            "category",
-            "owning_department",
-            "approved_by_it",
-            "licences",
-            "active_users",
-            "annual_cost_eur",
-        ]
+        ["tool", "category", "owning_department", "approved_by_it", "licences", "active_users",
+         "annual_cost_eur"]
     ].copy()
     per_tool["utilisation"] = per_tool["active_users"] / per_tool["licences"]
     per_tool["unused_licences"] = per_tool["licences"] - per_tool["active_users"]
@@ -275,15 +253,8 @@ def compare_with_benchmark(utilisation: float, benchmarks: Mapping[str, float]) 
                 f"got {value!r}"
             )
         ours = float(utilisation)
-        rows.append(
-            (
-                str(label),
-                float(value),
-                ours,
-                round((ours - float(value)) * 100, 1),
-                ours > float(value),
-            )
-        )
+        rows.append((str(label), float(value), ours, round((ours - float(value)) * 100, 1),
+                     ours > float(value)))
     return pd.DataFrame(
         rows,
         columns=["benchmark", "benchmark_value", "ours", "difference_points", "ours_is_higher"],

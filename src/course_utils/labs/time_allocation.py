@@ -47,14 +47,8 @@ def _plain(value: object) -> str:
 
 
 def _require_log(log: object, columns: Sequence[str], needed_by: str) -> pd.DataFrame:
-    log = require_columns(
-        log,
-        columns,
-        needed_by=needed_by,
-        what="time log",
-        error=TimeLogError,
-        expected="a pandas DataFrame time log",
-    )
+    log = require_columns(log, columns, needed_by=needed_by, what="time log", error=TimeLogError,
+                          expected="a pandas DataFrame time log")
     hours = pd.to_numeric(log["hours"], errors="coerce")
     bad = hours.isna() | (hours < 0)
     if bad.any():
@@ -66,9 +60,7 @@ def _require_log(log: object, columns: Sequence[str], needed_by: str) -> pd.Data
     return log
 
 
-def classify(
-    log: pd.DataFrame, mapping: Mapping[str, str], default: str | None = None
-) -> pd.DataFrame:
+def classify(log: pd.DataFrame, mapping: Mapping[str, str], default: str | None = None) -> pd.DataFrame:
     """Return a copy of ``log`` with a ``category`` column looked up from ``mapping`` by activity.
 
     An activity the mapping does not name is an error that lists every such activity, unless
@@ -76,9 +68,7 @@ def classify(
     """
     log = _require_log(log, ("activity", "hours"), "classify")
     if not isinstance(mapping, Mapping):
-        raise TimeLogError(
-            f"classify: mapping must be a dict of activity -> category, got {type(mapping).__name__}"
-        )
+        raise TimeLogError(f"classify: mapping must be a dict of activity -> category, got {type(mapping).__name__}")
     unmapped = sorted({str(a) for a in log["activity"] if a not in mapping})
     if unmapped and default is None:
         raise TimeLogError(
@@ -97,9 +87,8 @@ def _category_order(categories: Sequence[str]) -> list[str]:
     return first + sorted(c for c in categories if c not in first)
 
 
-def hours_by_category(
-    log: pd.DataFrame, mapping: Mapping[str, str], by: str = "week", default: str | None = None
-) -> pd.DataFrame:
+def hours_by_category(log: pd.DataFrame, mapping: Mapping[str, str], by: str = "week",
+                      default: str | None = None) -> pd.DataFrame:
     """Hours per value of ``by`` (default: week) and category, plus a ``total`` column.
 
     Columns are the categories (strategic and operational first, then the rest alphabetically);
@@ -107,65 +96,45 @@ def hours_by_category(
     """
     _require_log(log, ("activity", "hours", by), "hours_by_category")
     classified = classify(log, mapping, default=default)
-    table = classified.pivot_table(
-        index=by, columns="category", values="hours", aggfunc="sum", fill_value=0.0
-    )
+    table = classified.pivot_table(index=by, columns="category", values="hours", aggfunc="sum", fill_value=0.0)
     table = table[_category_order(list(table.columns))].astype("float64")
     table.columns.name = None
     table["total"] = table.sum(axis=1)
     return table
 
 
-def weekly_shares(
-    log: pd.DataFrame, mapping: Mapping[str, str], default: str | None = None
-) -> pd.DataFrame:
+def weekly_shares(log: pd.DataFrame, mapping: Mapping[str, str], default: str | None = None) -> pd.DataFrame:
     """Share of each week's logged hours per category (rows sum to 1), index ``week``."""
     hours = hours_by_category(log, mapping, by="week", default=default)
     total = hours.pop("total")
     if (total == 0).any():
         week = total.index[(total == 0).to_numpy()][0]
-        raise TimeLogError(
-            f"weekly_shares: week {_plain(week)} has no logged hours, so it has no shares"
-        )
+        raise TimeLogError(f"weekly_shares: week {_plain(week)} has no logged hours, so it has no shares")
     return hours.div(total, axis=0)
 
 
-def strategic_share(
-    log: pd.DataFrame,
-    mapping: Mapping[str, str],
-    default: str | None = None,
-    exclude: Sequence[str] = (),
-) -> float:
+def strategic_share(log: pd.DataFrame, mapping: Mapping[str, str], default: str | None = None,
+                    exclude: Sequence[str] = ()) -> float:
     """Strategic hours as a share of all logged hours (leaving out the categories in ``exclude``)."""
     classified = classify(log, mapping, default=default)
     kept = classified.loc[~classified["category"].isin(list(exclude))]
     total = float(kept["hours"].sum())
     if total == 0:
-        raise TimeLogError(
-            "strategic_share: no hours left to share out (empty log or everything excluded)"
-        )
+        raise TimeLogError("strategic_share: no hours left to share out (empty log or everything excluded)")
     return float(kept.loc[kept["category"] == STRATEGIC, "hours"].sum()) / total
 
 
-def plot_weekly_shares(
-    shares: pd.DataFrame,
-    ax: Axes | None = None,
-    target: float | None = None,
-    title: str = "Where the week went: strategic vs operational work",
-) -> Axes:
+def plot_weekly_shares(shares: pd.DataFrame, ax: Axes | None = None, target: float | None = None,
+                       title: str = "Where the week went: strategic vs operational work") -> Axes:
     """Stacked bars of each week's shares (from :func:`weekly_shares`), with an optional target line.
 
     ``target`` (a share between 0 and 1) draws a dashed line at that strategic share.
     Returns the matplotlib ``Axes`` so that the caller can adjust it.
     """
     if not isinstance(shares, pd.DataFrame) or shares.empty:
-        raise TimeLogError(
-            "plot_weekly_shares: expected the non-empty DataFrame that weekly_shares() returns"
-        )
+        raise TimeLogError("plot_weekly_shares: expected the non-empty DataFrame that weekly_shares() returns")
     if target is not None and not 0 <= target <= 1:
-        raise TimeLogError(
-            f"plot_weekly_shares: target must be a share between 0 and 1, got {target!r}"
-        )
+        raise TimeLogError(f"plot_weekly_shares: target must be a share between 0 and 1, got {target!r}")
     if ax is None:
         _fig, ax = plt.subplots(figsize=(6, 4.2))
     bottom = pd.Series(0.0, index=shares.index)
@@ -173,23 +142,10 @@ def plot_weekly_shares(
     spare = iter(_SPARE_COLOURS)
     for category in shares.columns:
         colour = _COLOURS.get(category) or next(spare, None)
-        ax.bar(
-            positions,
-            shares[category],
-            bottom=bottom,
-            label=category,
-            color=colour,
-            edgecolor="white",
-        )
+        ax.bar(positions, shares[category], bottom=bottom, label=category, color=colour, edgecolor="white")
         bottom = bottom + shares[category]
     if target is not None:
-        ax.axhline(
-            target,
-            color="black",
-            linestyle="--",
-            linewidth=1,
-            label=f"strategic target ({target:.0%})",
-        )
+        ax.axhline(target, color="black", linestyle="--", linewidth=1, label=f"strategic target ({target:.0%})")
     ax.set_xticks(list(positions), [str(w) for w in shares.index])
     ax.set_xlabel(str(shares.index.name or "week"))
     ax.set_ylabel("share of logged hours")

@@ -68,7 +68,7 @@ def _split_options(body: str) -> tuple[dict[str, str], str, int]:
             data = yaml.safe_load("\n".join(lines[1:end])) or {}
             if isinstance(data, dict):
                 options = {str(k): str(v) for k, v in data.items()}
-            return options, "\n".join(lines[end + 1 :]), end + 1
+            return options, "\n".join(lines[end + 1:]), end + 1
     used = 0
     for line in lines:
         match = _OPTION.match(line.strip())
@@ -99,21 +99,16 @@ def page_questions(page: Path) -> list[tuple[dict[str, Any], str, Path | None]]:
         if "bank" in options or "id" in options:
             qid = options.get("id", "").strip()
             if "bank" not in options or not qid:
-                raise LmsExportError(
-                    "a question from a bank needs both :bank: and :id:",
-                    file=where,
-                    item=qid or None,
-                )
+                raise LmsExportError("a question from a bank needs both :bank: and :id:", file=where,
+                                     item=qid or None)
             bank = (page.parent / options["bank"]).resolve()
             if not bank.is_file():
-                raise LmsExportError(
-                    f"question bank {options['bank']!r} not found", file=where, item=qid
-                )
+                raise LmsExportError(f"question bank {options['bank']!r} not found", file=where,
+                                     item=qid)
             questions = load_bank(bank, display=display_path(bank))
             if qid not in questions:
-                raise LmsExportError(
-                    f"no question with this id in {display_path(bank)}", file=where, item=qid
-                )
+                raise LmsExportError(f"no question with this id in {display_path(bank)}", file=where,
+                                     item=qid)
             found.append((questions[qid], f"{display_path(bank)} (shown at {where})", bank))
         else:
             spec = question_from_yaml(body, file=name, line_offset=fence_line + 1 + used)
@@ -181,11 +176,8 @@ class _Collector:
         if qid in self.seen:
             first, first_where = self.seen[qid]
             if first != spec:
-                raise LmsExportError(
-                    f"duplicate id (also defined differently at {first_where})",
-                    file=where,
-                    item=qid,
-                )
+                raise LmsExportError(f"duplicate id (also defined differently at {first_where})",
+                                     file=where, item=qid)
             return
         self.seen[qid] = (spec, where)
         key, anchor, title_page = _chapter_of(origin)
@@ -219,13 +211,11 @@ def collect(path: str | Path, *, chapter: str | None = None) -> list[Chapter]:
         elif path.is_dir():
             _collect_book(path.resolve(), collector)
         else:
-            raise LmsExportError(
-                "expected a question bank (.yml), a page (.md) or a book folder", file=str(path)
-            )
+            raise LmsExportError("expected a question bank (.yml), a page (.md) or a book folder",
+                                 file=str(path))
     except SelfCheckError as exc:
-        raise LmsExportError(
-            exc.one_line(with_where=False), file=exc.where() or str(path), item=None
-        ) from None
+        raise LmsExportError(exc.one_line(with_where=False), file=exc.where() or str(path),
+                             item=None) from None
     chapters = _ordered(collector, path.resolve())
     if chapter is not None:
         chapters = _pick(chapters, chapter, str(path))

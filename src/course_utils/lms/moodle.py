@@ -33,29 +33,8 @@ from course_utils.lms.content import (
 from course_utils.lms.errors import LmsExportError
 
 # Moodle's import refuses ("Error if grade not listed") fractions outside its list of grades.
-MOODLE_GRADES = (
-    100,
-    90,
-    83.33333,
-    80,
-    75,
-    70,
-    66.66667,
-    60,
-    50,
-    40,
-    33.33333,
-    30,
-    25,
-    20,
-    16.66667,
-    14.28571,
-    12.5,
-    11.11111,
-    10,
-    5,
-    0,
-)
+MOODLE_GRADES = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
+                 16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0)
 ORDERING_MODES = ("matching", "native")
 BAND = 1e9
 """Width factor of the 0 % answers that catch values below / above the accepted range."""
@@ -80,9 +59,8 @@ def grade(percent: float, *, qid: str) -> str:
     for allowed in MOODLE_GRADES:
         if abs(abs(percent) - allowed) < 1e-4:
             return number(sign * allowed)
-    raise LmsExportError(
-        f"Moodle has no grade of {percent:.5f}% (too many options marked correct)", item=qid
-    )
+    raise LmsExportError(f"Moodle has no grade of {percent:.5f}% (too many options marked correct)",
+                         item=qid)
 
 
 def _escape_wildcard(answer: str) -> str:
@@ -112,9 +90,7 @@ def _hints(question: ET.Element, spec: dict[str, Any]) -> None:
         _text(question, "hint", to_html(hint))
 
 
-def _answer(
-    question: ET.Element, fraction: str, text: str, fb: str, fmt: str = "html"
-) -> ET.Element:
+def _answer(question: ET.Element, fraction: str, text: str, fb: str, fmt: str = "html") -> ET.Element:
     answer = _sub(question, "answer", fraction=fraction, format=fmt)
     _sub(answer, "text", text)
     _text(answer, "feedback", fb)
@@ -141,22 +117,14 @@ def _multichoice(question: ET.Element, spec: dict[str, Any]) -> None:
 def _numerical(question: ET.Element, spec: dict[str, Any]) -> None:
     answers = numeric_answers(spec)
     for answer in answers:
-        node = _answer(
-            question,
-            "100",
-            number(answer.value),
-            feedback(spec, "correct"),
-            fmt="moodle_auto_format",
-        )
+        node = _answer(question, "100", number(answer.value), feedback(spec, "correct"), fmt="moodle_auto_format")
         _sub(node, "tolerance", number(answer.tolerance))
     scale = max(1.0, *(abs(a.value) for a in answers)) * BAND
     first = answers[0]
     for side, centre in (("too_low", first.low - scale), ("too_high", first.high + scale)):
         # A share question accepts 0.25 and 25: "higher than 0.25" would misjudge 20.
         if feedback(spec, side) and not spec.get("percent"):
-            node = _answer(
-                question, "0", number(centre), feedback(spec, side), fmt="moodle_auto_format"
-            )
+            node = _answer(question, "0", number(centre), feedback(spec, side), fmt="moodle_auto_format")
             _sub(node, "tolerance", number(scale))
     node = _answer(question, "0", "*", feedback(spec, "incorrect"), fmt="moodle_auto_format")
     _sub(node, "tolerance", "0")
@@ -169,21 +137,10 @@ def _numerical(question: ET.Element, spec: dict[str, Any]) -> None:
 def _shortanswer(question: ET.Element, spec: dict[str, Any]) -> None:
     _sub(question, "usecase", "0")
     for accepted in spec["answers"]:
-        _answer(
-            question,
-            "100",
-            _escape_wildcard(accepted),
-            feedback(spec, "correct"),
-            fmt="moodle_auto_format",
-        )
+        _answer(question, "100", _escape_wildcard(accepted), feedback(spec, "correct"), fmt="moodle_auto_format")
     for wrong in spec.get("wrong_answers", []):
-        _answer(
-            question,
-            "0",
-            _escape_wildcard(wrong["answer"]),
-            to_html(wrong["feedback"]),
-            fmt="moodle_auto_format",
-        )
+        _answer(question, "0", _escape_wildcard(wrong["answer"]), to_html(wrong["feedback"]),
+                fmt="moodle_auto_format")
     if feedback(spec, "incorrect"):
         _answer(question, "0", "*", feedback(spec, "incorrect"), fmt="moodle_auto_format")
 
@@ -220,13 +177,9 @@ def _ordering(question: ET.Element, spec: dict[str, Any]) -> None:
 def question_element(spec: dict[str, Any], *, ordering: str = "matching") -> ET.Element:
     """One ``<question>`` for a validated spec."""
     qtype = spec["type"]
-    moodle_type = {
-        "single": "multichoice",
-        "multiple": "multichoice",
-        "numeric": "numerical",
-        "text": "shortanswer",
-        "ordering": "ordering" if ordering == "native" else "matching",
-    }[qtype]
+    moodle_type = {"single": "multichoice", "multiple": "multichoice", "numeric": "numerical",
+                   "text": "shortanswer",
+                   "ordering": "ordering" if ordering == "native" else "matching"}[qtype]
     question = ET.Element("question", {"type": moodle_type})
     _common(question, spec)
     if qtype in ("single", "multiple"):
@@ -245,21 +198,17 @@ def question_element(spec: dict[str, Any], *, ordering: str = "matching") -> ET.
 
 def category_path(course: str, chapter: Chapter) -> str:
     """``$course$/top/<course>/<chapter title>`` (a ``/`` in a name is doubled, as Moodle wants)."""
-
     def part(name: str) -> str:
         return " ".join(name.split()).replace("/", "//")
 
     return f"$course$/top/{part(course)}/{part(chapter.title)}"
 
 
-def moodle_xml(
-    chapters: list[Chapter], *, course: str = "Course self-checks", ordering: str = "matching"
-) -> bytes:
+def moodle_xml(chapters: list[Chapter], *, course: str = "Course self-checks",
+               ordering: str = "matching") -> bytes:
     """The Moodle XML document of ``chapters`` (same input, same bytes)."""
     if ordering not in ORDERING_MODES:
-        raise LmsExportError(
-            f"unknown ordering mode {ordering!r} (use {' or '.join(ORDERING_MODES)})"
-        )
+        raise LmsExportError(f"unknown ordering mode {ordering!r} (use {' or '.join(ORDERING_MODES)})")
     quiz = ET.Element("quiz")
     for chapter in chapters:
         if not chapter.questions:

@@ -44,13 +44,9 @@ CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
-QUESTION_TYPES = {
-    "single": "multiple_choice_question",
-    "multiple": "multiple_answers_question",
-    "numeric": "numerical_question",
-    "text": "short_answer_question",
-    "ordering": "matching_question",
-}
+QUESTION_TYPES = {"single": "multiple_choice_question", "multiple": "multiple_answers_question",
+                  "numeric": "numerical_question", "text": "short_answer_question",
+                  "ordering": "matching_question"}
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -74,14 +70,8 @@ def _metadata(item: ET.Element, fields: dict[str, str]) -> None:
         _sub(field, "fieldentry", entry)
 
 
-def _condition(
-    resprocessing: ET.Element,
-    *,
-    score: str | None = None,
-    feedback_id: str | None = None,
-    cont: bool = False,
-    action: str = "Set",
-) -> tuple[ET.Element, ET.Element]:
+def _condition(resprocessing: ET.Element, *, score: str | None = None, feedback_id: str | None = None,
+               cont: bool = False, action: str = "Set") -> tuple[ET.Element, ET.Element]:
     cond = _sub(resprocessing, "respcondition", **{"continue": "Yes" if cont else "No"})
     var = _sub(cond, "conditionvar")
     if score is not None:
@@ -93,14 +83,8 @@ def _condition(
 
 def _start_resprocessing(item: ET.Element, general: bool) -> ET.Element:
     resprocessing = _sub(item, "resprocessing")
-    _sub(
-        _sub(resprocessing, "outcomes"),
-        "decvar",
-        maxvalue="100",
-        minvalue="0",
-        varname="SCORE",
-        vartype="Decimal",
-    )
+    _sub(_sub(resprocessing, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE",
+         vartype="Decimal")
     if general:
         _, var = _condition(resprocessing, feedback_id="general_fb", cont=True)
         _sub(var, "other")
@@ -111,17 +95,13 @@ def _incorrect_text(spec: dict[str, Any]) -> str:
     """The incorrect-answer feedback, with what the LMS cannot tell apart by itself."""
     parts = [feedback(spec, "incorrect")] if feedback(spec, "incorrect") else []
     if spec["type"] == "numeric":
-        for side, label in (
-            ("too_low", "If your answer was too low"),
-            ("too_high", "If your answer was too high"),
-        ):
+        for side, label in (("too_low", "If your answer was too low"),
+                            ("too_high", "If your answer was too high")):
             if feedback(spec, side):
                 parts.append(f"{label}: {feedback(spec, side)}")
     if spec["type"] == "text":
         for wrong in spec.get("wrong_answers", []):
-            parts.append(
-                f"If you answered “{to_html(wrong['answer'])}”: {to_html(wrong['feedback'])}"
-            )
+            parts.append(f"If you answered “{to_html(wrong['answer'])}”: {to_html(wrong['feedback'])}")
     return "<br/>".join(parts)
 
 
@@ -131,15 +111,9 @@ def item_element(spec: dict[str, Any]) -> ET.Element:
     item = ET.Element("item", {"ident": qid, "title": qid})
     option_ids = [f"{qid}-o{i}" for i in range(len(spec.get("options", [])))]
     original = ",".join(option_ids) if option_ids else f"{qid}-answer"
-    _metadata(
-        item,
-        {
-            "question_type": QUESTION_TYPES[qtype],
-            "points_possible": "1.0",
-            "original_answer_ids": original,
-            "assessment_question_identifierref": f"{qid}-ref",
-        },
-    )
+    _metadata(item, {"question_type": QUESTION_TYPES[qtype], "points_possible": "1.0",
+                     "original_answer_ids": original,
+                     "assessment_question_identifierref": f"{qid}-ref"})
     presentation = _sub(item, "presentation")
     _material(presentation, prompt_html(spec))
     general = bool(spec.get("explanation"))
@@ -153,12 +127,8 @@ def item_element(spec: dict[str, Any]) -> ET.Element:
     correct_fb = "correct_fb" if "correct_fb" in feedbacks else None
 
     if qtype in ("single", "multiple"):
-        lid = _sub(
-            presentation,
-            "response_lid",
-            ident="response1",
-            rcardinality="Single" if qtype == "single" else "Multiple",
-        )
+        lid = _sub(presentation, "response_lid", ident="response1",
+                   rcardinality="Single" if qtype == "single" else "Multiple")
         choice = _sub(lid, "render_choice")
         for oid, option in zip(option_ids, spec["options"], strict=True):
             _material(_sub(choice, "response_label", ident=oid), to_html(option["text"]))
@@ -170,9 +140,7 @@ def item_element(spec: dict[str, Any]) -> ET.Element:
                 _sub(var, "varequal", oid, respident="response1")
         _, var = _condition(resprocessing, score="100", feedback_id=correct_fb)
         if qtype == "single":
-            right = next(
-                o for o, opt in zip(option_ids, spec["options"], strict=True) if opt.get("correct")
-            )
+            right = next(o for o, opt in zip(option_ids, spec["options"], strict=True) if opt.get("correct"))
             _sub(var, "varequal", right, respident="response1")
         else:
             both = _sub(var, "and")
@@ -182,12 +150,7 @@ def item_element(spec: dict[str, Any]) -> ET.Element:
     elif qtype in ("numeric", "text"):
         response = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
         fib = _sub(response, "render_fib", **({"fibtype": "Decimal"} if qtype == "numeric" else {}))
-        _sub(
-            fib,
-            "response_label",
-            ident="answer1",
-            **({} if qtype == "numeric" else {"rshuffle": "No"}),
-        )
+        _sub(fib, "response_label", ident="answer1", **({} if qtype == "numeric" else {"rshuffle": "No"}))
         resprocessing = _start_resprocessing(item, general)
         if qtype == "numeric":
             for answer in numeric_answers(spec):
@@ -206,11 +169,8 @@ def item_element(spec: dict[str, Any]) -> ET.Element:
             _material(lid, to_plain(spec["items"][index]), texttype="text/plain")
             choice = _sub(lid, "render_choice")
             for position, label in enumerate(labels, start=1):
-                _material(
-                    _sub(choice, "response_label", ident=label),
-                    position_label(position),
-                    texttype="text/plain",
-                )
+                _material(_sub(choice, "response_label", ident=label), position_label(position),
+                          texttype="text/plain")
         resprocessing = _start_resprocessing(item, general)
         share = number(100 / n)
         for index in range(n):
@@ -227,10 +187,8 @@ def item_element(spec: dict[str, Any]) -> ET.Element:
 
 def assessment_xml(chapter: Chapter, ident: str) -> ET.Element:
     """The ``<questestinterop>`` document of one chapter."""
-    root = ET.Element(
-        "questestinterop",
-        {"xmlns": QTI_NS, "xmlns:xsi": XSI_NS, "xsi:schemaLocation": f"{QTI_NS} {QTI_XSD}"},
-    )
+    root = ET.Element("questestinterop", {"xmlns": QTI_NS, "xmlns:xsi": XSI_NS,
+                                          "xsi:schemaLocation": f"{QTI_NS} {QTI_XSD}"})
     assessment = _sub(root, "assessment", ident=ident, title=chapter.title)
     meta = _sub(assessment, "qtimetadata")
     field = _sub(meta, "qtimetadatafield")
@@ -247,18 +205,12 @@ def assessment_meta_xml(chapter: Chapter, ident: str) -> ET.Element:
     root = ET.Element("quiz", {"identifier": ident, "xmlns": CANVAS_NS})
     _sub(root, "title", chapter.title)
     _sub(root, "description", f"<p>Self-check questions of {to_plain(chapter.title)}.</p>")
-    for tag, value in (
-        ("shuffle_answers", "false"),
-        ("scoring_policy", "keep_highest"),
-        ("hide_results", ""),
-        ("quiz_type", "practice_quiz"),
-        ("points_possible", f"{len(chapter.questions):.1f}"),
-        ("show_correct_answers", "true"),
-        ("allowed_attempts", "-1"),
-        ("one_question_at_a_time", "false"),
-        ("cant_go_back", "false"),
-        ("available", "false"),
-    ):
+    for tag, value in (("shuffle_answers", "false"), ("scoring_policy", "keep_highest"),
+                       ("hide_results", ""), ("quiz_type", "practice_quiz"),
+                       ("points_possible", f"{len(chapter.questions):.1f}"),
+                       ("show_correct_answers", "true"), ("allowed_attempts", "-1"),
+                       ("one_question_at_a_time", "false"), ("cant_go_back", "false"),
+                       ("available", "false")):
         _sub(root, tag, value)
     return root
 
@@ -275,13 +227,9 @@ def manifest_xml(idents: list[str], manifest_id: str) -> ET.Element:
         resource = _sub(resources, "resource", identifier=ident, type="imsqti_xmlv1p2")
         _sub(resource, "file", href=f"{ident}/{ident}.xml")
         _sub(resource, "dependency", identifierref=f"{ident}-meta")
-        meta_res = _sub(
-            resources,
-            "resource",
-            identifier=f"{ident}-meta",
-            type="associatedcontent/imscc_xmlv1p1/learning-application-resource",
-            href=f"{ident}/assessment_meta.xml",
-        )
+        meta_res = _sub(resources, "resource", identifier=f"{ident}-meta",
+                        type="associatedcontent/imscc_xmlv1p1/learning-application-resource",
+                        href=f"{ident}/assessment_meta.xml")
         _sub(meta_res, "file", href=f"{ident}/assessment_meta.xml")
     return root
 
@@ -301,7 +249,6 @@ def qti_zip(chapters: list[Chapter]) -> bytes:
     idents = [chapter_ident(c) for c in chapters if c.questions]
     stream = io.BytesIO()
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-
         def write(name: str, data: bytes) -> None:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED

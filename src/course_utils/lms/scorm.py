@@ -93,9 +93,7 @@ class _SidebarParser(HTMLParser):
         if tag == "span" and "caption-text" in classes:
             self._caption, self._text = True, []
         if tag == "li":
-            level = next(
-                (int(c[9:]) for c in classes if c.startswith("toctree-l") and c[9:].isdigit()), 0
-            )
+            level = next((int(c[9:]) for c in classes if c.startswith("toctree-l") and c[9:].isdigit()), 0)
             self._level = level
         if tag == "a" and a.get("href") and self._level and not self._home:
             self._anchor, self._text = (self._level, a["href"] or ""), []
@@ -137,10 +135,8 @@ class _SidebarParser(HTMLParser):
 def _root_page(html_dir: Path) -> str:
     index = html_dir / "index.html"
     if not index.is_file():
-        raise LmsExportError(
-            "no index.html: give the built book's html folder (e.g. _build/html)",
-            file=str(html_dir),
-        )
+        raise LmsExportError("no index.html: give the built book's html folder (e.g. _build/html)",
+                             file=str(html_dir))
     match = _REFRESH.search(index.read_text(encoding="utf-8", errors="replace"))
     return match.group(1) if match else "index.html"
 
@@ -165,9 +161,8 @@ def read_toc(html_dir: Path) -> tuple[str, str, list[tuple[str | None, list[TocE
         for entry in entries:
             fix(entry)
     if not any(entries for _, entries in parser.parts):
-        raise LmsExportError(
-            "no table of contents found in the sidebar of the start page", file=str(page)
-        )
+        raise LmsExportError("no table of contents found in the sidebar of the start page",
+                             file=str(page))
     return parser.book_title or "Course", root, parser.parts
 
 
@@ -223,48 +218,34 @@ def inject_bridge(text: str, depth: int) -> str:
 
 def launch_page(sco: Sco, version: str) -> str:
     """The launch page of one SCO."""
-    config = {
-        "sco": sco.key,
-        "version": version,
-        "pages": sco.pages,
-        "questions": sco.questions,
-        "start": sco.pages[0],
-    }
+    config = {"sco": sco.key, "version": version, "pages": sco.pages, "questions": sco.questions,
+              "start": sco.pages[0]}
     payload = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
     title = html.escape(sco.title)
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{title}</title>"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         "<style>html,body{margin:0;height:100%;overflow:hidden}"
         "iframe{display:block;border:0;width:100%;height:100%}</style>"
         f'<script type="application/json" id="course-scorm-config">{payload}</script>'
         f'<script src="_static/{SESSION_JS}"></script></head>'
         f'<body><iframe id="course-scorm-frame" title="{title}"></iframe>'
         f'<noscript><p><a href="{html.escape(sco.pages[0])}">{title}</a></p></noscript>'
-        "</body></html>\n"
-    )
+        "</body></html>\n")
 
 
 def _manifest(title: str, scos: list[Sco], files: list[str], version: str) -> bytes:
     if version == "1.2":
-        ns = {
-            "": "http://www.imsproject.org/xsd/imscp_rootv1p1p2",
-            "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2",
-        }
+        ns = {"": "http://www.imsproject.org/xsd/imscp_rootv1p1p2",
+              "adlcp": "http://www.adlnet.org/xsd/adlcp_rootv1p2"}
         schemaversion, scormtype = "1.2", "adlcp:scormtype"
     else:
-        ns = {
-            "": "http://www.imsglobal.org/xsd/imscp_v1p1",
-            "adlcp": "http://www.adlnet.org/xsd/adlcp_v1p3",
-        }
+        ns = {"": "http://www.imsglobal.org/xsd/imscp_v1p1",
+              "adlcp": "http://www.adlnet.org/xsd/adlcp_v1p3"}
         schemaversion, scormtype = "2004 4th Edition", "adlcp:scormType"
-    attrs = {
-        "identifier": f"course-scorm-{version.replace('.', '')}",
-        "version": "1",
-        "xmlns": ns[""],
-        "xmlns:adlcp": ns["adlcp"],
-    }
+    attrs = {"identifier": f"course-scorm-{version.replace('.', '')}", "version": "1",
+             "xmlns": ns[""], "xmlns:adlcp": ns["adlcp"]}
     manifest = ET.Element("manifest", attrs)
     meta = ET.SubElement(manifest, "metadata")
     ET.SubElement(meta, "schema").text = "ADL SCORM"
@@ -281,27 +262,17 @@ def _manifest(title: str, scos: list[Sco], files: list[str], version: str) -> by
                 ET.SubElement(folder, "title").text = sco.caption
                 folders[sco.caption] = folder
             parent = folders[sco.caption]
-        item = ET.SubElement(
-            parent, "item", identifier=f"item-{sco.key}", identifierref=f"res-{sco.key}"
-        )
+        item = ET.SubElement(parent, "item", identifier=f"item-{sco.key}",
+                             identifierref=f"res-{sco.key}")
         ET.SubElement(item, "title").text = sco.title
     res = ET.SubElement(manifest, "resources")
     for sco in scos:
-        resource = ET.SubElement(
-            res,
-            "resource",
-            {
-                "identifier": f"res-{sco.key}",
-                "type": "webcontent",
-                scormtype: "sco",
-                "href": sco.launch,
-            },
-        )
+        resource = ET.SubElement(res, "resource", {"identifier": f"res-{sco.key}", "type": "webcontent",
+                                                   scormtype: "sco", "href": sco.launch})
         ET.SubElement(resource, "file", href=sco.launch)
         ET.SubElement(resource, "dependency", identifierref="book-files")
-    shared = ET.SubElement(
-        res, "resource", {"identifier": "book-files", "type": "webcontent", scormtype: "asset"}
-    )
+    shared = ET.SubElement(res, "resource", {"identifier": "book-files", "type": "webcontent",
+                                             scormtype: "asset"})
     for name in files:
         ET.SubElement(shared, "file", href=name)
     ET.indent(manifest)
@@ -324,9 +295,7 @@ def scorm_package(html_dir: str | Path, out: str | Path, *, version: str = "1.2"
         raise LmsExportError(f"unknown SCORM version {version!r} (use 1.2 or 2004)")
     html_dir = Path(html_dir)
     if not html_dir.is_dir():
-        raise LmsExportError(
-            "not a folder (give the built book, e.g. _build/html)", file=str(html_dir)
-        )
+        raise LmsExportError("not a folder (give the built book, e.g. _build/html)", file=str(html_dir))
     title, scos = plan(html_dir)
     contents: dict[str, bytes] = {}
     for file in sorted(p for p in html_dir.rglob("*") if p.is_file()):
@@ -345,10 +314,8 @@ def scorm_package(html_dir: str | Path, out: str | Path, *, version: str = "1.2"
     files = sorted(contents)
     stream = io.BytesIO()
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in [
-            ("imsmanifest.xml", _manifest(title, scos, files, version)),
-            *((n, contents[n]) for n in files),
-        ]:
+        for name, data in [("imsmanifest.xml", _manifest(title, scos, files, version)),
+                           *((n, contents[n]) for n in files)]:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)

@@ -14,17 +14,8 @@ from course_utils.selfcheck.render import render_html
 from course_utils.selfcheck.rules import Result, check, compile_key
 from course_utils.selfcheck.spec import load_bank, question_from_bank, validate
 
-__all__ = [
-    "SelfCheckError",
-    "Result",
-    "check",
-    "compile_key",
-    "load_bank",
-    "question",
-    "render_html",
-    "show",
-    "validate",
-]
+__all__ = ["SelfCheckError", "Result", "check", "compile_key", "load_bank", "question", "render_html",
+           "show", "validate"]
 
 DEFAULT_BANK = "questions.yml"
 
@@ -37,9 +28,7 @@ def question(spec_or_id: dict[str, Any] | str, bank: str | Path | None = None) -
     if isinstance(spec_or_id, str):
         path = Path(bank if bank is not None else DEFAULT_BANK)
         return question_from_bank(path, spec_or_id, display=str(path))
-    raise SelfCheckError(
-        f"show() takes a question dict or a bank id, got {type(spec_or_id).__name__}"
-    )
+    raise SelfCheckError(f"show() takes a question dict or a bank id, got {type(spec_or_id).__name__}")
 
 
 def show(spec_or_id: dict[str, Any] | str, bank: str | Path | None = None):  # noqa: ANN201

@@ -6,14 +6,8 @@ from __future__ import annotations
 class SelfCheckError(ValueError):
     """A question spec is wrong; ``str()`` is one line naming file, line, question id and problem."""
 
-    def __init__(
-        self,
-        problem: str,
-        *,
-        file: str | None = None,
-        line: int | None = None,
-        qid: str | None = None,
-    ) -> None:
+    def __init__(self, problem: str, *, file: str | None = None, line: int | None = None,
+                 qid: str | None = None) -> None:
         self.problem = problem
         self.file = file
         self.line = line
@@ -35,6 +29,5 @@ class SelfCheckError(ValueError):
 
     def located(self, file: str | None = None, line: int | None = None) -> SelfCheckError:
         """Return a copy with the file and line filled in where they were not known."""
-        return SelfCheckError(
-            self.problem, file=self.file or file, line=self.line or line, qid=self.qid
-        )
+        return SelfCheckError(self.problem, file=self.file or file, line=self.line or line,
+                              qid=self.qid)

@@ -15,18 +15,14 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from course_utils.selfcheck.rules import compile_key, question_salt, shown_order
+from course_utils.selfcheck.rules import compile_key, option_order, question_salt, shown_order
 
 MARKER = "selfcheck-v2"
 """Class on every rendered question: the Sphinx extension looks for it to add the JS and CSS."""
 
-TYPE_LABELS = {
-    "single": "Choose one answer.",
-    "multiple": "Choose all that apply.",
-    "numeric": "Type a number.",
-    "text": "Type a short answer.",
-    "ordering": "Put the items in order with the move buttons.",
-}
+TYPE_LABELS = {"single": "Choose one answer.", "multiple": "Choose all that apply.",
+               "numeric": "Type a number.", "text": "Type a short answer.",
+               "ordering": "Put the items in order with the move buttons."}
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 
 RichText = Any
@@ -55,6 +51,22 @@ def images_in(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _markdown_with_html() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+
+
+def raw_html_in(text: str) -> list[str]:
+    """The raw HTML tags (and comments) in ``text``, as CommonMark reads them; a tag inside
+    backticks is code, and ``a < b`` or ``&lt;b&gt;`` is text."""
+    found = []
+    for token in _markdown_with_html().parseInline(str(text)):
+        for child in token.children or []:
+            if child.type == "html_inline":
+                found.append(str(child.content))
+    return found
+
+
 @lru_cache(maxsize=4096)
 def _rich_json(text: str) -> str:
     return json.dumps(_rich(text), ensure_ascii=False)
@@ -75,10 +87,7 @@ def _rich(text: str) -> RichText:
         for child in token.children or []:
             kind = child.type
             if kind in ("strong_open", "em_open", "link_open"):
-                node: dict[str, Any] = {
-                    "t": {"strong_open": "strong", "em_open": "em"}.get(kind, "a"),
-                    "c": [],
-                }
+                node: dict[str, Any] = {"t": {"strong_open": "strong", "em_open": "em"}.get(kind, "a"), "c": []}
                 if kind == "link_open":
                     href = str(child.attrs.get("href", ""))
                     if _safe_href(href):
@@ -138,13 +147,11 @@ def inline(text: str) -> str:
 
 def sealed_texts(spec: dict[str, Any]) -> dict[str, Any]:
     """Feedback, hints and explanation as rich text, for :func:`rules.compile_key`."""
-    return {
-        "feedback": {k: rich(v) for k, v in (spec.get("feedback") or {}).items()},
-        "options": [rich(o.get("feedback")) for o in spec.get("options", [])],
-        "wrong": [rich(w["feedback"]) for w in spec.get("wrong_answers", [])],
-        "explanation": rich(spec.get("explanation")),
-        "hints": [rich(h) for h in spec.get("hints", [])],
-    }
+    return {"feedback": {k: rich(v) for k, v in (spec.get("feedback") or {}).items()},
+            "options": [rich(o.get("feedback")) for o in spec.get("options", [])],
+            "wrong": [rich(w["feedback"]) for w in spec.get("wrong_answers", [])],
+            "explanation": rich(spec.get("explanation")),
+            "hints": [rich(h) for h in spec.get("hints", [])]}
 
 
 def public_data(spec: dict[str, Any]) -> dict[str, Any]:
@@ -154,24 +161,19 @@ def public_data(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _ids(qid: str) -> dict[str, str]:
     base = f"sc-{qid}"
-    return {
-        "base": base,
-        "legend": f"{base}-prompt",
-        "input": f"{base}-input",
-        "how": f"{base}-how",
-        "unit": f"{base}-unit",
-    }
+    return {"base": base, "legend": f"{base}-prompt", "input": f"{base}-input",
+            "how": f"{base}-how", "unit": f"{base}-unit"}
 
 
-def _choices(spec: dict[str, Any], ids: dict[str, str]) -> str:
+def _choices(spec: dict[str, Any], ids: dict[str, str], salt: str) -> str:
+    """The options in their shown order (:func:`rules.option_order`): value = shown position."""
     kind = "radio" if spec["type"] == "single" else "checkbox"
     rows = []
-    for i, option in enumerate(spec["options"]):
+    for i, original in enumerate(option_order(len(spec["options"]), salt)):
+        option = spec["options"][original]
         oid = f"{ids['base']}-o{i}"
-        rows.append(
-            f'<div class="sc-option"><input type="{kind}" id="{oid}" name="{ids["base"]}" '
-            f'value="{i}"> <label for="{oid}">{inline(option["text"])}</label></div>'
-        )
+        rows.append(f'<div class="sc-option"><input type="{kind}" id="{oid}" name="{ids["base"]}" '
+                    f'value="{i}"> <label for="{oid}">{inline(option["text"])}</label></div>')
     return f'<div class="sc-options">{"".join(rows)}</div>'
 
 
@@ -180,33 +182,24 @@ def _entry(spec: dict[str, Any], ids: dict[str, str]) -> str:
     mode = ' inputmode="decimal"' if spec["type"] == "numeric" else ""
     described = ids["how"] + (f" {ids['unit']}" if unit else "")
     unit_html = f' <span class="sc-unit" id="{ids["unit"]}">{escape(unit)}</span>' if unit else ""
-    return (
-        f'<div class="sc-entry"><label for="{ids["input"]}">Your answer</label> '
-        f'<input type="text" id="{ids["input"]}" class="sc-input" autocomplete="off" '
-        f'spellcheck="false"{mode} aria-describedby="{described}">{unit_html}</div>'
-    )
+    return (f'<div class="sc-entry"><label for="{ids["input"]}">Your answer</label> '
+            f'<input type="text" id="{ids["input"]}" class="sc-input" autocomplete="off" '
+            f'spellcheck="false"{mode} aria-describedby="{described}">{unit_html}</div>')
 
 
 def _ordering(spec: dict[str, Any], ids: dict[str, str], salt: str) -> str:
     rows = []
     for shown, original in enumerate(shown_order(len(spec["items"]), salt)):
-        rows.append(
-            f'<li class="sc-item" data-index="{shown}"><span class="sc-item-text" '
-            f'id="{ids["base"]}-i{shown}">{inline(spec["items"][original])}</span></li>'
-        )
+        rows.append(f'<li class="sc-item" data-index="{shown}"><span class="sc-item-text" '
+                    f'id="{ids["base"]}-i{shown}">{inline(spec["items"][original])}</span></li>')
     return f'<ol class="sc-order">{"".join(rows)}</ol>'
 
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside ``<script type="application/json">`` (no ``<``, ``>``, ``&``)."""
-    return (
-        json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        .replace("&", "\\u0026")
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            .replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def render_html(spec: dict[str, Any]) -> str:
@@ -214,7 +207,7 @@ def render_html(spec: dict[str, Any]) -> str:
     data = public_data(spec)
     ids = _ids(spec["id"])
     if spec["type"] in ("single", "multiple"):
-        body = _choices(spec, ids)
+        body = _choices(spec, ids, question_salt(spec))
     elif spec["type"] == "ordering":
         body = _ordering(spec, ids, question_salt(spec))
     else:
@@ -227,5 +220,5 @@ def render_html(spec: dict[str, Any]) -> str:
         f'<span class="sc-badge">Self-check</span> '
         f'<span class="sc-prompt">{inline(spec["prompt"])}</span></legend>'
         f'<p class="sc-how" id="{ids["how"]}">{TYPE_LABELS[spec["type"]]}</p>{body}'
-        f"</fieldset></div>"
+        f'</fieldset></div>'
     )

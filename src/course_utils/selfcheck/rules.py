@@ -55,9 +55,7 @@ MAX_CELL = 1e15
 DEFAULT_MAX_TRIES = 3
 SALT_PREFIX = "selfcheck2\x1f"
 
-_WHITESPACE = re.compile(
-    "[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
-)
+_WHITESPACE = re.compile("[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PLAIN = re.compile(f"^({_NUMBER})$")
 _FRACTION = re.compile(rf"^({_NUMBER}) ?/ ?({_NUMBER})$")
@@ -141,11 +139,7 @@ def numeric_checkable(answer: float, tolerance: dict[str, float] | None) -> bool
     """Whether the grid of ``answer`` at its tolerance stays within exact float arithmetic."""
     tol = numeric_tolerance(answer, tolerance)
     step = tol / GRID_DIVISIONS
-    return (
-        math.isfinite(step)
-        and step > 0
-        and (abs(answer) + tol) / step + (NEAR + 2) * COARSE < MAX_CELL
-    )
+    return math.isfinite(step) and step > 0 and (abs(answer) + tol) / step + (NEAR + 2) * COARSE < MAX_CELL
 
 
 def content_hash(spec: dict[str, Any]) -> str:
@@ -177,6 +171,16 @@ def shown_order(n: int, salt: str) -> list[int]:
     return order
 
 
+def option_order(n: int, salt: str) -> list[int]:
+    """Deterministic shuffle of the ``n`` options of a choice question: the page shows option
+    ``option_order[i]`` of the spec at position ``i``, and every index in the key and in a
+    response is a shown position. Authors tend to write the right option first; the page must not
+    show it there (the identity order is allowed, unlike :func:`shown_order`)."""
+    order = list(range(n))
+    random.Random(f"options\x1f{salt}").shuffle(order)
+    return order
+
+
 def format_number(value: float) -> str:
     """Shortest text of a float that reads back the same (``0.254``, ``12``)."""
     text = repr(float(value))
@@ -185,13 +189,11 @@ def format_number(value: float) -> str:
 
 # --- sealing -----------------------------------------------------------------------------------
 
-
 @lru_cache(maxsize=4096)
 def derive(salt: str, material: str, iterations: int = ITERATIONS) -> bytes:
     """PBKDF2-HMAC-SHA256 of ``material`` (UTF-8) with the question's salt: 32 bytes."""
-    return hashlib.pbkdf2_hmac(
-        "sha256", material.encode("utf-8"), (SALT_PREFIX + salt).encode("utf-8"), iterations
-    )
+    return hashlib.pbkdf2_hmac("sha256", material.encode("utf-8"),
+                               (SALT_PREFIX + salt).encode("utf-8"), iterations)
 
 
 def tag_of(bits: bytes) -> str:
@@ -257,13 +259,10 @@ def _compile_key(canonical: str) -> str:
 
 
 def _plain_texts(spec: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "feedback": dict(spec.get("feedback") or {}),
-        "options": [o.get("feedback") for o in spec.get("options", [])],
-        "wrong": [w["feedback"] for w in spec.get("wrong_answers", [])],
-        "explanation": spec.get("explanation"),
-        "hints": list(spec.get("hints", [])),
-    }
+    return {"feedback": dict(spec.get("feedback") or {}),
+            "options": [o.get("feedback") for o in spec.get("options", [])],
+            "wrong": [w["feedback"] for w in spec.get("wrong_answers", [])],
+            "explanation": spec.get("explanation"), "hints": list(spec.get("hints", []))}
 
 
 def _compile(spec: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
@@ -271,50 +270,32 @@ def _compile(spec: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
     version = content_hash(spec)
     salt = salt_for(qid, version)
     fb, expl = texts.get("feedback") or {}, texts.get("explanation")
-    key: dict[str, Any] = {
-        "f": FORMAT,
-        "id": qid,
-        "type": qtype,
-        "v": version,
-        "salt": salt,
-        "max_tries": int(spec.get("max_tries", DEFAULT_MAX_TRIES)),
-        "it": ITERATIONS,
-        "rit": REVEAL_ITERATIONS,
-        "hints": texts.get("hints") or [],
-    }
+    key: dict[str, Any] = {"f": FORMAT, "id": qid, "type": qtype, "v": version, "salt": salt,
+                           "max_tries": int(spec.get("max_tries", DEFAULT_MAX_TRIES)),
+                           "it": ITERATIONS, "rit": REVEAL_ITERATIONS, "hints": texts.get("hints") or []}
     if fb.get("incorrect") is not None:
         key["fi"] = fb["incorrect"]
     sealer = _Sealer(salt)
     if qtype in ("single", "multiple"):
-        options = spec["options"]
+        order = option_order(len(spec["options"]), salt)  # every index below is a shown position
+        options = [spec["options"][j] for j in order]
+        feedback = [texts["options"][j] for j in order]
         good = [bool(o.get("correct")) for o in options]
         key["n"] = len(options)
         if qtype == "single":
             for i, ok in enumerate(good):
-                sealer.add(
-                    f"o:{i}",
-                    {
-                        "s": "correct" if ok else "incorrect",
-                        "f": texts["options"][i],
-                        "x": expl if ok else None,
-                    },
-                )
+                sealer.add(f"o:{i}", {"s": "correct" if ok else "incorrect",
+                                      "f": feedback[i], "x": expl if ok else None})
         else:
-            key["q"] = sealer.single("q", {"c": [int(g) for g in good], "f": texts["options"]})
-            sealer.add(
-                "m:" + ",".join(str(i) for i, g in enumerate(good) if g),
-                {"s": "correct", "x": expl},
-            )
+            key["q"] = sealer.single("q", {"c": [int(g) for g in good], "f": feedback})
+            sealer.add("m:" + ",".join(str(i) for i, g in enumerate(good) if g),
+                       {"s": "correct", "x": expl})
         reveal: Any = [i for i, g in enumerate(good) if g]
     elif qtype == "numeric":
         answer = float(spec["answer"])
         step, lo, hi = numeric_grid(answer, spec.get("tolerance"))
-        key.update(
-            step=repr(step),
-            co=COARSE,
-            percent=bool(spec.get("percent", False)),
-            unit=spec.get("unit") or None,
-        )
+        key.update(step=repr(step), co=COARSE, percent=bool(spec.get("percent", False)),
+                   unit=spec.get("unit") or None)
         c_lo, c_hi = lo // COARSE, hi // COARSE
         for c in range(c_lo - NEAR, c_hi + NEAR + 1):
             if c < c_lo:
@@ -322,29 +303,16 @@ def _compile(spec: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
             elif c > c_hi:
                 sealer.add(f"n:{c}", {"d": "high", "f": fb.get("too_high")})
             else:
-                sealer.add(
-                    f"n:{c}",
-                    {
-                        "a": [lo, hi],
-                        "f": fb.get("correct"),
-                        "x": expl,
-                        "l": fb.get("too_low"),
-                        "h": fb.get("too_high"),
-                    },
-                )
-        reveal = (
-            format_number(round(answer * 100, 10)) + "%"
-            if spec.get("percent")
-            else format_number(answer)
-        )
+                sealer.add(f"n:{c}", {"a": [lo, hi], "f": fb.get("correct"), "x": expl,
+                                      "l": fb.get("too_low"), "h": fb.get("too_high")})
+        reveal = (format_number(round(answer * 100, 10)) + "%" if spec.get("percent")
+                  else format_number(answer))
     elif qtype == "text":
         for answer in sorted({normalise_text(a) for a in spec["answers"]}):
             sealer.add(f"t:{answer}", {"s": "correct", "f": fb.get("correct"), "x": expl})
         for i, wrong in enumerate(spec.get("wrong_answers", [])):
-            sealer.add(
-                f"t:{normalise_text(wrong['answer'])}",
-                {"s": "incorrect", "w": i, "f": texts["wrong"][i]},
-            )
+            sealer.add(f"t:{normalise_text(wrong['answer'])}",
+                       {"s": "incorrect", "w": i, "f": texts["wrong"][i]})
         reveal = spec["answers"][0]
     else:
         order = shown_order(len(spec["items"]), salt)
@@ -352,9 +320,7 @@ def _compile(spec: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
         correct = [where_shown[p] for p in range(len(order))]
         key["n"] = len(order)
         key["q"] = sealer.single("q", {"p": correct})
-        sealer.add(
-            "p:" + ",".join(map(str, correct)), {"s": "correct", "f": fb.get("correct"), "x": expl}
-        )
+        sealer.add("p:" + ",".join(map(str, correct)), {"s": "correct", "f": fb.get("correct"), "x": expl})
         reveal = correct
     key["r"] = sealer.single("r", {"a": reveal, "x": expl}, REVEAL_ITERATIONS)
     key["b"] = dict(sorted(sealer.boxes.items()))
@@ -362,7 +328,6 @@ def _compile(spec: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- checking ----------------------------------------------------------------------------------
-
 
 @dataclass
 class Result:
@@ -418,28 +383,23 @@ def _check_choices(key: dict[str, Any], response: Any) -> Result:
             return Result("invalid", {"problem": "choose"})
         box = _unlock(key, f"o:{chosen[0]}") or {}
         status = "correct" if box.get("s") == "correct" else "incorrect"
-        return Result(
-            status, {"chosen": chosen}, {"feedback": box.get("f"), "explanation": box.get("x")}
-        )
+        return Result(status, {"chosen": chosen}, {"feedback": box.get("f"), "explanation": box.get("x")})
     box = _open(key, "q", key["it"]) or {"c": [0] * n, "f": [None] * n}
     good = [bool(c) for c in box["c"]]
     right = sum(1 for i in chosen if good[i])
     wrong = len(chosen) - right
     total = sum(good)
     status = "correct" if right == total and wrong == 0 else ("partial" if right else "incorrect")
-    texts: dict[str, Any] = {
-        "options": {i: box["f"][i] for i in chosen if box["f"][i]},
-        "marks": {i: good[i] for i in chosen},
-    }
+    texts: dict[str, Any] = {"options": {i: box["f"][i] for i in chosen if box["f"][i]},
+                             "marks": {i: good[i] for i in chosen}}
     if status == "correct":
         texts["explanation"] = (_unlock(key, "m:" + ",".join(map(str, chosen))) or {}).get("x")
     return Result(status, {"chosen": chosen, "right": right, "wrong": wrong, "total": total}, texts)
 
 
 def _check_numeric(key: dict[str, Any], response: Any) -> Result:
-    parsed = parse_number(
-        str(response if response is not None else ""), percent=key["percent"], unit=key["unit"]
-    )
+    parsed = parse_number(str(response if response is not None else ""),
+                          percent=key["percent"], unit=key["unit"])
     if parsed.value is None:
         return Result("invalid", {"problem": parsed.problem})
     value, step = parsed.value, float(key["step"])
@@ -454,9 +414,8 @@ def _check_numeric(key: dict[str, Any], response: Any) -> Result:
     if "a" in box:
         lo, hi = box["a"]
         if lo <= cell <= hi:
-            return Result(
-                "correct", {"value": value}, {"feedback": box.get("f"), "explanation": box.get("x")}
-            )
+            return Result("correct", {"value": value},
+                          {"feedback": box.get("f"), "explanation": box.get("x")})
         direction = "low" if cell < lo else "high"
         text = box.get("l" if direction == "low" else "h")
     else:
@@ -485,27 +444,20 @@ def _check_ordering(key: dict[str, Any], response: Any) -> Result:
     placed = sum(1 for p, d in enumerate(order) if p < len(correct) and correct[p] == d)
     if placed == n:
         box = _unlock(key, "p:" + ",".join(map(str, order))) or {}
-        return Result(
-            "correct",
-            {"placed": placed, "total": n},
-            {"feedback": box.get("f"), "explanation": box.get("x")},
-        )
+        return Result("correct", {"placed": placed, "total": n},
+                      {"feedback": box.get("f"), "explanation": box.get("x")})
     return Result("incorrect", {"placed": placed, "total": n}, {"feedback": key.get("fi")})
 
 
-_CHECKERS = {
-    "single": _check_choices,
-    "multiple": _check_choices,
-    "numeric": _check_numeric,
-    "text": _check_text,
-    "ordering": _check_ordering,
-}
+_CHECKERS = {"single": _check_choices, "multiple": _check_choices, "numeric": _check_numeric,
+             "text": _check_text, "ordering": _check_ordering}
 
 
 def check(key: dict[str, Any], response: Any) -> Result:
     """Check a response against a public key, by the same rules as the browser.
 
-    ``response``: an option index (single), a list of option indices (multiple), the typed
+    ``response``: an option's shown position (single; see :func:`option_order`), a list of them
+    (multiple), the typed
     text (numeric, text) or the shown indices of the items in the learner's order (ordering).
     """
     return _CHECKERS[key["type"]](key, response)

@@ -18,7 +18,7 @@ import yaml
 
 from course_utils.selfcheck import rules
 from course_utils.selfcheck.errors import SelfCheckError
-from course_utils.selfcheck.render import images_in
+from course_utils.selfcheck.render import images_in, raw_html_in
 from course_utils.selfcheck.rules import normalise_text
 
 TYPES = ("single", "multiple", "numeric", "text", "ordering")
@@ -30,11 +30,8 @@ TYPE_KEYS = {
     "text": {"answers", "wrong_answers", "feedback"},
     "ordering": {"items", "feedback"},
 }
-FEEDBACK_KEYS = {
-    "numeric": {"correct", "incorrect", "too_low", "too_high"},
-    "text": {"correct", "incorrect"},
-    "ordering": {"correct", "incorrect"},
-}
+FEEDBACK_KEYS = {"numeric": {"correct", "incorrect", "too_low", "too_high"},
+                 "text": {"correct", "incorrect"}, "ordering": {"correct", "incorrect"}}
 _ID_LINE = re.compile(r"^\s*(?:-\s+)?id\s*:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
 
 
@@ -45,17 +42,8 @@ MAX_DEPTH = 16
 MAX_VALUES = 20_000
 """Values in a bank once YAML aliases are expanded (an alias bomb expands to billions)."""
 MAX_QUESTIONS = 1_000
-TEXT_LIMITS = {
-    "prompt": 2_000,
-    "explanation": 4_000,
-    "hints": 1_000,
-    "feedback": 2_000,
-    "options": 500,
-    "answers": 200,
-    "wrong_answers": 2_000,
-    "items": 300,
-    "unit": 20,
-}
+TEXT_LIMITS = {"prompt": 2_000, "explanation": 4_000, "hints": 1_000, "feedback": 2_000,
+               "options": 500, "answers": 200, "wrong_answers": 2_000, "items": 300, "unit": 20}
 """The longest text, in characters, of each field (an option's or wrong answer's own text: 500)."""
 
 
@@ -81,30 +69,18 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
             raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"a key must be a plain word, got {_kind(key)} {key!r:.40}",
-                key_node.start_mark,
-            )
+                None, None, f"a key must be a plain word, got {_kind(key)} {key!r:.40}", key_node.start_mark)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
+                None, None, f"duplicate key '{key}'", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
     return mapping
 
 
 def _kind(value: Any) -> str:
-    return {
-        list: "a list",
-        dict: "a mapping",
-        LineDict: "a mapping",
-        type(None): "an empty key",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-    }.get(type(value), type(value).__name__)
+    return {list: "a list", dict: "a mapping", LineDict: "a mapping", type(None): "an empty key",
+            bool: "true/false", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -113,16 +89,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _TIME_TAG = "tag:yaml.org,2002:timestamp"
 _LineLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if (tag != _BOOL_TAG or first in "tTfF") and tag != _TIME_TAG
-    ]
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if (tag != _BOOL_TAG or first in "tTfF") and tag != _TIME_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_LineLoader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_LineLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
 
 
 def _item_qid(text: str, index: int) -> str | None:
@@ -138,33 +110,25 @@ def _item_qid(text: str, index: int) -> str | None:
     if not starts or (col0 and col0[-1] > starts[-1]):
         return None
     tail = []
-    for ln in [] if line_end < 0 else text[line_end + 1 :].split("\n"):
+    for ln in ([] if line_end < 0 else text[line_end + 1:].split("\n")):
         if re.match(r"^(-(\s|$)|[^\s#])", ln):
             break
         tail.append(ln)
-    found = _ID_LINE.findall("\n".join(lines[starts[-1] :] + tail))
+    found = _ID_LINE.findall("\n".join(lines[starts[-1]:] + tail))
     return found[0] if found else None
 
 
-def _yaml_error(
-    exc: yaml.MarkedYAMLError, text: str, file: str | None, offset: int
-) -> SelfCheckError:
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, file: str | None, offset: int) -> SelfCheckError:
     mark = exc.problem_mark or exc.context_mark
     anchor = mark
-    if (
-        exc.context_mark is not None
-        and exc.problem_mark is not None
-        and exc.problem_mark.index >= len(text.rstrip())
-    ):
+    if exc.context_mark is not None and exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip()):
         anchor = exc.context_mark  # "found unexpected end of stream": blame where it began
     line = anchor.line + 1 + offset if anchor else None
     qid = _item_qid(text, anchor.index) if anchor else None
     problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
     if exc.context and exc.problem and anchor is exc.context_mark:
         problem = f"{' '.join(str(exc.context).split())}, {problem}"
-    kind = (
-        "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
-    )
+    kind = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
     return SelfCheckError(f"{kind}: {problem}", file=file, line=line, qid=qid)
 
 
@@ -175,12 +139,9 @@ def _prescan(text: str, *, file: str | None, offset: int) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise SelfCheckError(
-                    f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                    file=file,
-                    line=event.start_mark.line + 1 + offset,
-                    qid=_item_qid(text, event.start_mark.index),
-                )
+                raise SelfCheckError(f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                                     file=file, line=event.start_mark.line + 1 + offset,
+                                     qid=_item_qid(text, event.start_mark.index))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
@@ -195,12 +156,9 @@ def _expanded_size(root: yaml.Node, *, file: str | None, offset: int, text: str)
         if key in sizes:
             return sizes[key]
         if key in busy:
-            raise SelfCheckError(
-                "a YAML alias refers to the list or mapping that holds it",
-                file=file,
-                line=node.start_mark.line + 1 + offset,
-                qid=_item_qid(text, node.start_mark.index),
-            )
+            raise SelfCheckError("a YAML alias refers to the list or mapping that holds it", file=file,
+                                 line=node.start_mark.line + 1 + offset,
+                                 qid=_item_qid(text, node.start_mark.index))
         busy.add(key)
         total = 1
         if isinstance(node, yaml.SequenceNode):
@@ -219,11 +177,8 @@ def parse_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> A
     :class:`SelfCheckError` naming the line. Size, nesting and alias expansion are bounded
     before anything is built."""
     if len(text) > MAX_BANK_BYTES:
-        raise SelfCheckError(
-            f"the YAML is {len(text):,} characters long (at most {MAX_BANK_BYTES:,})",
-            file=file,
-            line=line_offset + 1,
-        )
+        raise SelfCheckError(f"the YAML is {len(text):,} characters long (at most {MAX_BANK_BYTES:,})",
+                             file=file, line=line_offset + 1)
     try:
         _prescan(text, file=file, offset=line_offset)
         loader = _LineLoader(text)
@@ -234,10 +189,7 @@ def parse_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> A
             if _expanded_size(node, file=file, offset=line_offset, text=text) > MAX_VALUES:
                 raise SelfCheckError(
                     f"the YAML expands to more than {MAX_VALUES:,} values (YAML aliases repeat their "
-                    "anchor; write the text out instead)",
-                    file=file,
-                    line=line_offset + 1,
-                )
+                    "anchor; write the text out instead)", file=file, line=line_offset + 1)
             data = loader.construct_document(node)
         finally:
             loader.dispose()
@@ -245,19 +197,13 @@ def parse_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> A
         raise _yaml_error(exc, text, file, line_offset) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
-        raise SelfCheckError(
-            f"the text holds the control character U+{exc.character:04X}, which YAML "
-            "does not allow",
-            file=file,
-            line=line + line_offset,
-            qid=_item_qid(text, exc.position),
-        ) from None
+        raise SelfCheckError(f"the text holds the control character U+{exc.character:04X}, which YAML "
+                             "does not allow", file=file, line=line + line_offset,
+                             qid=_item_qid(text, exc.position)) from None
     except yaml.YAMLError as exc:
         raise SelfCheckError(f"YAML error: {' '.join(str(exc).split())}", file=file) from None
     except RecursionError:
-        raise SelfCheckError(
-            "the YAML is nested too deeply", file=file, line=line_offset + 1
-        ) from None
+        raise SelfCheckError("the YAML is nested too deeply", file=file, line=line_offset + 1) from None
     if line_offset:
         _shift_lines(data, line_offset)
     return data
@@ -320,16 +266,10 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
     if kind == "additionalProperties":
         extra = re.findall(r"'([^']+)'", error.message)
         return f"unknown key '{extra[0] if extra else '?'}' in {where}"
-    if (
-        kind in ("minLength", "pattern")
-        and isinstance(error.instance, str)
-        and not error.instance.strip()
-    ):
+    if kind in ("minLength", "pattern") and isinstance(error.instance, str) and not error.instance.strip():
         return f"'{where}' is empty"
     if kind == "pattern" and where == "id":
-        return (
-            f"id {error.instance!r} must match ^[a-z0-9][a-z0-9-]*$ (lower case, digits, hyphens)"
-        )
+        return f"id {error.instance!r} must match ^[a-z0-9][a-z0-9-]*$ (lower case, digits, hyphens)"
     if kind == "type":
         return f"'{where}' must be {_article(error.validator_value)}, got {error.instance!r}"
     if kind == "enum":
@@ -343,14 +283,8 @@ def _schema_problem(error: jsonschema.ValidationError) -> str:
 
 
 def _article(kind: Any) -> str:
-    names = {
-        "string": "a string",
-        "number": "a number",
-        "integer": "a whole number",
-        "boolean": "true or false",
-        "array": "a list",
-        "object": "a mapping",
-    }
+    names = {"string": "a string", "number": "a number", "integer": "a whole number",
+             "boolean": "true or false", "array": "a list", "object": "a mapping"}
     return names.get(kind, str(kind)) if isinstance(kind, str) else " or ".join(map(_article, kind))
 
 
@@ -363,15 +297,8 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def _fail(
-    problem: str,
-    data: Any,
-    path: Iterable[Any],
-    *,
-    file: str | None,
-    qid: str | None,
-    line: int | None = None,
-) -> SelfCheckError:
+def _fail(problem: str, data: Any, path: Iterable[Any], *, file: str | None, qid: str | None,
+          line: int | None = None) -> SelfCheckError:
     return SelfCheckError(problem, file=file, line=_line_of(data, list(path)) or line, qid=qid)
 
 
@@ -381,22 +308,14 @@ def _coerce_numeric_answer(data: dict[str, Any], *, file: str | None, qid: str |
         try:
             value = float(answer.strip())
         except ValueError:
-            raise _fail(
-                f"the numeric answer {answer!r} is not a number",
-                data,
-                ["answer"],
-                file=file,
-                qid=qid,
-            ) from None
+            raise _fail(f"the numeric answer {answer!r} is not a number", data, ["answer"],
+                        file=file, qid=qid) from None
         data["answer"] = value
     elif answer is not None and (isinstance(answer, bool) or not isinstance(answer, (int, float))):
-        raise _fail(
-            f"the numeric answer {answer!r} is not a number", data, ["answer"], file=file, qid=qid
-        )
+        raise _fail(f"the numeric answer {answer!r} is not a number", data, ["answer"],
+                    file=file, qid=qid)
     if isinstance(data.get("answer"), float) and not math.isfinite(data["answer"]):
-        raise _fail(
-            "the numeric answer must be a finite number", data, ["answer"], file=file, qid=qid
-        )
+        raise _fail("the numeric answer must be a finite number", data, ["answer"], file=file, qid=qid)
 
 
 def _normalise_options(data: dict[str, Any], *, file: str | None, qid: str | None) -> None:
@@ -416,23 +335,13 @@ def _normalise_options(data: dict[str, Any], *, file: str | None, qid: str | Non
         wanted = data["correct"]
         wanted = wanted if isinstance(wanted, list) else [wanted]
         if any(isinstance(o, dict) and "correct" in o for o in converted):
-            raise _fail(
-                "give 'correct' either on the question or on the options, not both",
-                data,
-                ["correct"],
-                file=file,
-                qid=qid,
-            )
+            raise _fail("give 'correct' either on the question or on the options, not both",
+                        data, ["correct"], file=file, qid=qid)
         texts = [str(o.get("text")) if isinstance(o, dict) else None for o in converted]
         for item in wanted:
             if str(item) not in texts:
-                raise _fail(
-                    f"correct option {str(item)!r} is not among the options",
-                    data,
-                    ["correct"],
-                    file=file,
-                    qid=qid,
-                )
+                raise _fail(f"correct option {str(item)!r} is not among the options", data,
+                            ["correct"], file=file, qid=qid)
         for option, text in zip(converted, texts, strict=True):
             if isinstance(option, dict) and text in {str(w) for w in wanted}:
                 option["correct"] = True
@@ -442,11 +351,8 @@ def _normalise_options(data: dict[str, Any], *, file: str | None, qid: str | Non
 
 def _text_scalars(data: dict[str, Any]) -> None:
     """Numbers written where text belongs (``items: [1990, 2000]``) become text."""
-
     def text(value: Any) -> Any:
-        return (
-            str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
-        )
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
     for key in ("answers", "items"):
         if isinstance(data.get(key), list):
@@ -459,35 +365,19 @@ def _text_scalars(data: dict[str, Any]) -> None:
             wrong["answer"] = text(wrong["answer"])
 
 
-def _unknown_keys(
-    data: dict[str, Any], qtype: str, *, file: str | None, qid: str | None, line: int | None
-) -> None:
+def _unknown_keys(data: dict[str, Any], qtype: str, *, file: str | None, qid: str | None,
+                  line: int | None) -> None:
     """Misspelled and misplaced keys, reported as what they are (before any shorthand applies)."""
-    allowed = (
-        COMMON_KEYS | TYPE_KEYS[qtype] | ({"correct"} if qtype in ("single", "multiple") else set())
-    )
+    allowed = COMMON_KEYS | TYPE_KEYS[qtype] | ({"correct"} if qtype in ("single", "multiple") else set())
     other_types = set().union(*TYPE_KEYS.values()) | {"correct"}
     for key in data:
         if not isinstance(key, str):
-            raise _fail(
-                f"a key must be a plain word, got {key!r:.40}",
-                data,
-                [],
-                file=file,
-                qid=qid,
-                line=line,
-            )
+            raise _fail(f"a key must be a plain word, got {key!r:.40}", data, [], file=file, qid=qid, line=line)
         if key in allowed:
             continue
         if key in other_types:
-            raise _fail(
-                f"key '{key}' does not belong to a {qtype} question",
-                data,
-                [key],
-                file=file,
-                qid=qid,
-                line=line,
-            )
+            raise _fail(f"key '{key}' does not belong to a {qtype} question", data, [key],
+                        file=file, qid=qid, line=line)
         close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise _fail(f"unknown key '{key}'{hint}", data, [key], file=file, qid=qid, line=line)
@@ -515,61 +405,37 @@ def _texts(data: dict[str, Any]) -> Iterable[tuple[list[Any], str, int]]:
             elif isinstance(entry, dict):
                 for key, value in entry.items():
                     if isinstance(value, str):
-                        limit = (
-                            TEXT_LIMITS["feedback"] if key == "feedback" else TEXT_LIMITS["options"]
-                        )
+                        limit = TEXT_LIMITS["feedback"] if key == "feedback" else TEXT_LIMITS["options"]
                         yield [list_key, i, key], value, limit
 
 
-def _check_sizes(
-    data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None
-) -> None:
-    for key, limit in (
-        ("options", 26),
-        ("items", 12),
-        ("hints", 10),
-        ("answers", 50),
-        ("wrong_answers", 50),
-    ):
+def _check_sizes(data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None) -> None:
+    for key, limit in (("options", 26), ("items", 12), ("hints", 10), ("answers", 50), ("wrong_answers", 50)):
         if isinstance(data.get(key), list) and len(data[key]) > limit:
-            raise _fail(
-                f"'{key}' has {len(data[key])} entries (at most {limit})",
-                data,
-                [key],
-                file=file,
-                qid=qid,
-                line=line,
-            )
+            raise _fail(f"'{key}' has {len(data[key])} entries (at most {limit})", data, [key],
+                        file=file, qid=qid, line=line)
     for path, text, limit in _texts(data):
         if len(text) > limit:
-            raise _fail(
-                f"'{_where(path)}' is {len(text):,} characters long (at most {limit:,})",
-                data,
-                path,
-                file=file,
-                qid=qid,
-                line=line,
-            )
+            raise _fail(f"'{_where(path)}' is {len(text):,} characters long (at most {limit:,})",
+                        data, path, file=file, qid=qid, line=line)
 
 
-def _check_markup(
-    data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None
-) -> None:
-    """Question text may not load anything: no Markdown images (raw HTML is shown as text)."""
+def _check_markup(data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None) -> None:
+    """Question text may not load anything: no Markdown images and no raw HTML (which the page
+    would show as written, never as HTML)."""
     for path, text, _ in _texts(data):
         if path[0] in ("unit", "answers") or path[-1] == "answer":
             continue
         images = images_in(text)
         if images:
-            raise _fail(
-                f"'{_where(path)}' holds an image ({images[0][:60]!r}); self-check text may "
-                "not load anything: describe it in words or put the image on the page",
-                data,
-                path,
-                file=file,
-                qid=qid,
-                line=line,
-            )
+            raise _fail(f"'{_where(path)}' holds an image ({images[0][:60]!r}); self-check text may "
+                        "not load anything: describe it in words or put the image on the page",
+                        data, path, file=file, qid=qid, line=line)
+        tags = raw_html_in(text)
+        if tags:
+            raise _fail(f"'{_where(path)}' holds raw HTML ({tags[0][:60]!r}); self-check text is inline "
+                        "Markdown and shows HTML as written: use **bold**, *italic* or `code`",
+                        data, path, file=file, qid=qid, line=line)
 
 
 def validate(data: Any, *, file: str | None = None, line: int | None = None) -> dict[str, Any]:
@@ -579,31 +445,18 @@ def validate(data: Any, *, file: str | None = None, line: int | None = None) -> 
     by :func:`parse_yaml`, or ``line``), the question id and the problem.
     """
     if not isinstance(data, dict):
-        raise SelfCheckError(
-            f"a question must be a mapping of keys, got {_kind(data)}", file=file, line=line
-        )
+        raise SelfCheckError(f"a question must be a mapping of keys, got {_kind(data)}",
+                             file=file, line=line)
     qid = data.get("id") if isinstance(data.get("id"), str) and len(data["id"]) <= 80 else None
     if "id" not in data:
         raise _fail("missing required key 'id'", data, [], file=file, qid=None, line=line)
     qtype = data.get("type")
     if qtype is None:
-        raise _fail(
-            "missing required key 'type' (single, multiple, numeric, text or ordering)",
-            data,
-            [],
-            file=file,
-            qid=qid,
-            line=line,
-        )
+        raise _fail("missing required key 'type' (single, multiple, numeric, text or ordering)",
+                    data, [], file=file, qid=qid, line=line)
     if not isinstance(qtype, str) or qtype not in TYPES:
-        raise _fail(
-            f"unknown type {qtype!r:.40} (expected one of {', '.join(TYPES)})",
-            data,
-            ["type"],
-            file=file,
-            qid=qid,
-            line=line,
-        )
+        raise _fail(f"unknown type {qtype!r:.40} (expected one of {', '.join(TYPES)})", data, ["type"],
+                    file=file, qid=qid, line=line)
     _unknown_keys(data, qtype, file=file, qid=qid, line=line)
     _check_sizes(data, file=file, qid=qid, line=line)
     work = dict(data)
@@ -615,15 +468,12 @@ def validate(data: Any, *, file: str | None = None, line: int | None = None) -> 
     if qtype in ("single", "multiple"):
         _normalise_options(work, file=file, qid=qid)
     _text_scalars(work)
-    errors = sorted(
-        _validator().iter_errors(work),
-        key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))),
-    )
+    errors = sorted(_validator().iter_errors(work),
+                    key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
     if errors:
         error = errors[0]
-        raise _fail(
-            _schema_problem(error), work, list(error.absolute_path), file=file, qid=qid, line=line
-        )
+        raise _fail(_schema_problem(error), work, list(error.absolute_path), file=file, qid=qid,
+                    line=line)
     _check_markup(work, file=file, qid=qid, line=line)
     _semantic_checks(work, file=file, qid=qid, line=line)
     return _plain(work)
@@ -639,9 +489,8 @@ def _duplicates(values: list[str]) -> str | None:
     return None
 
 
-def _semantic_checks(
-    data: dict[str, Any], *, file: str | None, qid: str | None, line: int | None
-) -> None:
+def _semantic_checks(data: dict[str, Any], *, file: str | None, qid: str | None,
+                     line: int | None) -> None:
     qtype = data["type"]
 
     def fail(problem: str, *path: Any) -> SelfCheckError:
@@ -654,35 +503,25 @@ def _semantic_checks(
             raise fail(f"option {dup!r} is listed twice", "options")
         n_correct = sum(1 for o in options if o.get("correct"))
         if qtype == "single" and n_correct != 1:
-            raise fail(
-                f"a single-choice question needs exactly one correct option, found {n_correct}",
-                "options",
-            )
+            raise fail(f"a single-choice question needs exactly one correct option, found {n_correct}",
+                       "options")
         if qtype == "multiple" and n_correct == 0:
             raise fail("a multiple-choice question needs at least one correct option", "options")
     if qtype in FEEDBACK_KEYS and isinstance(data.get("feedback"), dict):
         for key in data["feedback"]:
             if key not in FEEDBACK_KEYS[qtype]:
-                raise fail(
-                    f"feedback key '{key}' does not belong to a {qtype} question "
-                    f"(use {', '.join(sorted(FEEDBACK_KEYS[qtype]))})",
-                    "feedback",
-                    key,
-                )
+                raise fail(f"feedback key '{key}' does not belong to a {qtype} question "
+                           f"(use {', '.join(sorted(FEEDBACK_KEYS[qtype]))})", "feedback", key)
     if qtype == "text":
         dup = _duplicates(data["answers"])
         if dup is not None:
-            raise fail(
-                f"accepted answer {dup!r} is listed twice (case and spaces do not count)", "answers"
-            )
+            raise fail(f"accepted answer {dup!r} is listed twice (case and spaces do not count)",
+                       "answers")
         accepted = {normalise_text(a) for a in data["answers"]}
         for i, wrong in enumerate(data.get("wrong_answers", [])):
             if normalise_text(wrong["answer"]) in accepted:
-                raise fail(
-                    f"wrong answer {wrong['answer']!r} is also an accepted answer",
-                    "wrong_answers",
-                    i,
-                )
+                raise fail(f"wrong answer {wrong['answer']!r} is also an accepted answer",
+                           "wrong_answers", i)
     if qtype == "numeric":
         _numeric_checks(data, fail)
     if qtype == "ordering":
@@ -700,25 +539,17 @@ def _numeric_checks(data: dict[str, Any], fail: Any) -> None:
     if not rules.numeric_checkable(answer, tolerance):
         tol = rules.numeric_tolerance(answer, tolerance)
         least = abs(answer) * rules.GRID_DIVISIONS / (rules.MAX_CELL / 10)
-        raise fail(
-            f"the answer {rules.format_number(answer)} cannot be checked to within "
-            f"±{rules.format_number(tol)} (floating-point numbers are not that precise): "
-            f"give a tolerance of at least {least:.3g}",
-            "tolerance" if tolerance else "answer",
-        )
+        raise fail(f"the answer {rules.format_number(answer)} cannot be checked to within "
+                   f"±{rules.format_number(tol)} (floating-point numbers are not that precise): "
+                   f"give a tolerance of at least {least:.3g}", "tolerance" if tolerance else "answer")
     unit = data.get("unit")
     if data.get("percent") and unit is not None:
         if unit.strip() == "%":
-            raise fail(
-                "give either 'percent: true' (the answer is a share such as 0.25, and 25% is "
-                "accepted) or 'unit: \"%\"' (the answer is in percent, such as 25), not both",
-                "unit",
-            )
-        raise fail(
-            f"'percent: true' makes the answer a share (0.25 = 25%), which has no unit; "
-            f"drop 'unit: {unit}' or 'percent'",
-            "unit",
-        )
+            raise fail("give either 'percent: true' (the answer is a share such as 0.25, and 25% is "
+                       "accepted) or 'unit: \"%\"' (the answer is in percent, such as 25), not both",
+                       "unit")
+        raise fail(f"'percent: true' makes the answer a share (0.25 = 25%), which has no unit; "
+                   f"drop 'unit: {unit}' or 'percent'", "unit")
     if unit is not None and not unit.strip():
         raise fail("'unit' is empty", "unit")
 
@@ -736,9 +567,7 @@ def load_bank(path: str | Path, *, display: str | None = None) -> dict[str, dict
     try:
         stat = path.stat()
     except OSError as exc:
-        raise SelfCheckError(
-            f"cannot read the question bank: {exc.strerror or exc}", file=name
-        ) from None
+        raise SelfCheckError(f"cannot read the question bank: {exc.strerror or exc}", file=name) from None
     outcome = _load_bank(path.resolve(), name, stat.st_mtime_ns, stat.st_size)
     if isinstance(outcome, SelfCheckError):
         raise outcome.located()
@@ -753,19 +582,12 @@ def decode_text(raw: bytes, *, file: str | None) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         text = raw.decode("utf-8", errors="replace")
         index = len(raw[: exc.start].decode("utf-8", errors="replace"))
-        raise SelfCheckError(
-            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
-            "save it as UTF-8",
-            file=file,
-            line=line,
-            qid=_item_qid(text, index),
-        ) from None
+        raise SelfCheckError(f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
+                             "save it as UTF-8", file=file, line=line, qid=_item_qid(text, index)) from None
 
 
 @lru_cache(maxsize=64)
-def _load_bank(
-    path: Path, name: str, mtime_ns: int, size: int
-) -> dict[str, dict[str, Any]] | SelfCheckError:
+def _load_bank(path: Path, name: str, mtime_ns: int, size: int) -> dict[str, dict[str, Any]] | SelfCheckError:
     """Read and validate a bank once per version of the file (pages often use several of its ids)."""
     try:
         return _read_bank(path, name, size)
@@ -775,43 +597,29 @@ def _load_bank(
 
 def _read_bank(path: Path, name: str, size: int) -> dict[str, dict[str, Any]]:
     if size > MAX_BANK_BYTES:
-        raise SelfCheckError(
-            f"the question bank is {size:,} bytes (at most {MAX_BANK_BYTES:,}); "
-            "split it into several banks",
-            file=name,
-            line=1,
-        )
+        raise SelfCheckError(f"the question bank is {size:,} bytes (at most {MAX_BANK_BYTES:,}); "
+                             "split it into several banks", file=name, line=1)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SelfCheckError(
-            f"cannot read the question bank: {exc.strerror or exc}", file=name
-        ) from None
+        raise SelfCheckError(f"cannot read the question bank: {exc.strerror or exc}", file=name) from None
     data = parse_yaml(decode_text(raw, file=name), file=name)
     if data is None:
         data = []
     if not isinstance(data, list):
-        raise SelfCheckError(
-            "a question bank must be a YAML list of questions (each starting with '- id:')",
-            file=name,
-            line=1,
-        )
+        raise SelfCheckError("a question bank must be a YAML list of questions (each starting with '- id:')",
+                             file=name, line=1)
     if len(data) > MAX_QUESTIONS:
-        raise SelfCheckError(
-            f"the bank holds {len(data):,} questions (at most {MAX_QUESTIONS:,})", file=name, line=1
-        )
+        raise SelfCheckError(f"the bank holds {len(data):,} questions (at most {MAX_QUESTIONS:,})",
+                             file=name, line=1)
     bank: dict[str, dict[str, Any]] = {}
     first_line: dict[str, int | None] = {}
     for item in data:
         line = item.line if isinstance(item, LineDict) else None
         spec = validate(item, file=name, line=line)
         if spec["id"] in bank:
-            raise SelfCheckError(
-                f"duplicate id (first defined on line {first_line[spec['id']]})",
-                file=name,
-                line=line,
-                qid=spec["id"],
-            )
+            raise SelfCheckError(f"duplicate id (first defined on line {first_line[spec['id']]})",
+                                 file=name, line=line, qid=spec["id"])
         bank[spec["id"]] = spec
         first_line[spec["id"]] = line
     return bank
@@ -822,17 +630,12 @@ def question_from_bank(path: str | Path, qid: str, *, display: str | None = None
     bank = load_bank(path, display=display)
     if qid not in bank:
         known = ", ".join(sorted(bank)) or "none"
-        raise SelfCheckError(
-            f"no question with this id in the bank (ids there: {known})",
-            file=display or str(path),
-            qid=qid,
-        )
+        raise SelfCheckError(f"no question with this id in the bank (ids there: {known})",
+                             file=display or str(path), qid=qid)
     return bank[qid]
 
 
-def question_from_yaml(
-    text: str, *, file: str | None = None, line_offset: int = 0
-) -> dict[str, Any]:
+def question_from_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> dict[str, Any]:
     """Parse and validate one question written in YAML (e.g. a directive body)."""
     data = parse_yaml(text, file=file, line_offset=line_offset)
     return validate(data, file=file, line=line_offset + 1 if line_offset else None)

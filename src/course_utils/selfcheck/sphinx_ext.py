@@ -32,20 +32,12 @@ def _warn(error: SelfCheckError, fallback: str) -> None:
     """One warning. Sphinx reads a location without ``:line`` as a document name (and prints
     ``name.rst``), so an error without a line is told at the directive, naming its file."""
     if error.file and error.line:
-        logger.warning(
-            error.one_line(with_where=False),
-            location=f"{error.file}:{error.line}",
-            type="selfcheck",
-            subtype="spec",
-        )
+        logger.warning(error.one_line(with_where=False), location=f"{error.file}:{error.line}",
+                       type="selfcheck", subtype="spec")
     else:
         text = error.one_line(with_where=False)
-        logger.warning(
-            f"{error.file}: {text}" if error.file else text,
-            location=fallback,
-            type="selfcheck",
-            subtype="spec",
-        )
+        logger.warning(f"{error.file}: {text}" if error.file else text, location=fallback,
+                       type="selfcheck", subtype="spec")
 
 
 def _warn_once(env: BuildEnvironment, error: SelfCheckError, fallback: str) -> None:
@@ -74,39 +66,23 @@ class SelfCheckDirective(SphinxDirective):
         if "bank" in self.options or "id" in self.options:
             qid = self.options.get("id", "").strip() or None
             if self.content:
-                raise SelfCheckError(
-                    "give either a YAML body or :bank: and :id:, not both",
-                    file=page_name,
-                    line=self.lineno,
-                    qid=qid,
-                )
+                raise SelfCheckError("give either a YAML body or :bank: and :id:, not both",
+                                     file=page_name, line=self.lineno, qid=qid)
             if "bank" not in self.options or not qid:
-                raise SelfCheckError(
-                    "a question from a bank needs both :bank: and :id:",
-                    file=page_name,
-                    line=self.lineno,
-                    qid=qid,
-                )
+                raise SelfCheckError("a question from a bank needs both :bank: and :id:",
+                                     file=page_name, line=self.lineno, qid=qid)
             bank = (page.parent / self.options["bank"].strip()).resolve()
             self.env.note_dependency(str(bank))
             if not bank.is_file():
-                raise SelfCheckError(
-                    f"question bank {self.options['bank']!r} not found "
-                    f"(looked for {self._relative(bank)})",
-                    file=page_name,
-                    line=self.lineno,
-                    qid=qid,
-                )
+                raise SelfCheckError(f"question bank {self.options['bank']!r} not found "
+                                     f"(looked for {self._relative(bank)})",
+                                     file=page_name, line=self.lineno, qid=qid)
             return question_from_bank(bank, qid, display=self._relative(bank))
         if not self.content:
-            raise SelfCheckError(
-                "empty self-check: give a YAML body or :bank: and :id:",
-                file=page_name,
-                line=self.lineno,
-            )
-        return question_from_yaml(
-            "\n".join(self.content), file=page_name, line_offset=self._body_offset()
-        )
+            raise SelfCheckError("empty self-check: give a YAML body or :bank: and :id:",
+                                 file=page_name, line=self.lineno)
+        return question_from_yaml("\n".join(self.content), file=page_name,
+                                  line_offset=self._body_offset())
 
     def _body_offset(self) -> int:
         """Lines before the YAML body: MyST gives ``content_offset`` relative to the fence line,
@@ -127,13 +103,9 @@ class SelfCheckDirective(SphinxDirective):
             _warn_once(self.env, error, fallback)
             return []
         except Exception as exc:  # noqa: BLE001 - a bug is one warning, never a stopped build
-            logger.warning(
-                f"self-check: could not build this self-check ({type(exc).__name__}: "
-                f"{' '.join(str(exc).split())[:200]}); please report it",
-                location=fallback,
-                type="selfcheck",
-                subtype="internal",
-            )
+            logger.warning(f"self-check: could not build this self-check ({type(exc).__name__}: "
+                           f"{' '.join(str(exc).split())[:200]}); please report it",
+                           location=fallback, type="selfcheck", subtype="internal")
             return []
         node = nodes.raw("", html, format="html")
         node["selfcheck_directive"] = True
@@ -144,12 +116,8 @@ def _register(env: BuildEnvironment, qid: str, where: str, location: str) -> boo
     """Remember where question ``qid`` is shown; warn and return False if it is shown elsewhere."""
     ids: dict[str, tuple[str, str]] = env.selfcheck_ids  # type: ignore[attr-defined]
     if qid in ids and ids[qid][0] != where:
-        logger.warning(
-            f"self-check '{qid}': duplicate id (already used at {ids[qid][1]})",
-            location=location,
-            type="selfcheck",
-            subtype="spec",
-        )
+        logger.warning(f"self-check '{qid}': duplicate id (already used at {ids[qid][1]})",
+                       location=location, type="selfcheck", subtype="spec")
         return False
     ids[qid] = (where, location)
     return True
@@ -197,13 +165,8 @@ def _add_static_path(app: Sphinx, config: Config) -> None:
     config.html_static_path.append(str(STATIC_DIR))
 
 
-def _add_assets(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: nodes.document | None,
-) -> None:
+def _add_assets(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                doctree: nodes.document | None) -> None:
     """Add the JS and CSS only to pages whose body holds a self-check (pages or notebook outputs)."""
     if MARKER in (context.get("body") or ""):
         app.add_css_file(CSS_FILE)
@@ -219,9 +182,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _notebook_output_ids)
     app.connect("env-merge-info", _merge)
     app.connect("html-page-context", _add_assets)
-    return {
-        "version": "1",
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-        "env_version": 1,
-    }
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": 1}

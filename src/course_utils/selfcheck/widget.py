@@ -9,9 +9,21 @@ import traitlets
 
 from course_utils.selfcheck.assets import ESM_EXPORT, static_text, widget_css, widget_esm
 from course_utils.selfcheck.render import render_html
-from course_utils.selfcheck.rules import Result, check, compile_key, question_salt, shown_order
+from course_utils.selfcheck.rules import (
+    Result,
+    check,
+    compile_key,
+    option_order,
+    question_salt,
+    shown_order,
+)
 
 __all__ = ["ESM_EXPORT", "SelfCheck", "static_text", "to_answer", "to_response"]
+
+
+def _shown_options(spec: dict[str, Any]) -> list[str]:
+    """The option texts in the order the page shows them (responses are shown positions)."""
+    return [spec["options"][j]["text"] for j in option_order(len(spec["options"]), question_salt(spec))]
 
 
 def to_response(spec: dict[str, Any], answer: Any) -> Any:
@@ -20,7 +32,7 @@ def to_response(spec: dict[str, Any], answer: Any) -> Any:
         return None
     qtype = spec["type"]
     if qtype in ("single", "multiple"):
-        texts = [o["text"] for o in spec["options"]]
+        texts = _shown_options(spec)
 
         def index(value: Any) -> Any:
             if isinstance(value, str) and value in texts:
@@ -41,7 +53,7 @@ def to_answer(spec: dict[str, Any], response: Any) -> Any:
         return None
     qtype = spec["type"]
     if qtype in ("single", "multiple"):
-        texts = [o["text"] for o in spec["options"]]
+        texts = _shown_options(spec)
 
         def text(i: Any) -> Any:
             return texts[i] if isinstance(i, int) and 0 <= i < len(texts) else i
@@ -49,10 +61,8 @@ def to_answer(spec: dict[str, Any], response: Any) -> Any:
         return text(response) if qtype == "single" else [text(i) for i in response]
     if qtype == "ordering":
         shown = shown_order(len(spec["items"]), question_salt(spec))
-        return [
-            spec["items"][shown[d]] if isinstance(d, int) and 0 <= d < len(shown) else d
-            for d in response
-        ]
+        return [spec["items"][shown[d]] if isinstance(d, int) and 0 <= d < len(shown) else d
+                for d in response]
     return response
 
 

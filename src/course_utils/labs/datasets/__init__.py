@@ -64,21 +64,14 @@ def available() -> list[str]:
 def _module(name: str) -> ModuleType:
     modules = _modules()
     if name not in modules:
-        raise UnknownDatasetError(
-            f"unknown data set {name!r}; available: {', '.join(sorted(modules))}"
-        )
+        raise UnknownDatasetError(f"unknown data set {name!r}; available: {', '.join(sorted(modules))}")
     return modules[name]
 
 
 def info(name: str) -> DatasetInfo:
     """Return the registry entry of data set ``name``."""
     module = _module(name)
-    return DatasetInfo(
-        name=name,
-        synthetic=bool(module.SYNTHETIC),
-        card=module.CARD.strip(),
-        module=module.__name__,
-    )
+    return DatasetInfo(name=name, synthetic=bool(module.SYNTHETIC), card=module.CARD.strip(), module=module.__name__)
 
 
 def card(name: str) -> str:

@@ -163,9 +163,7 @@ def load(seed: int = DEFAULT_SEED, n_ads: int = DEFAULT_N_ADS) -> pd.DataFrame:
     ads = pd.DataFrame.from_records(records)
     ads["role_family"] = pd.Categorical(ads["role_family"], categories=families)
     ads["home_side"] = pd.Categorical(ads["home_side"], categories=["marketing", "technology"])
-    ads["seniority"] = pd.Categorical(
-        ads["seniority"], categories=list(SENIORITY_LEVELS), ordered=True
-    )
+    ads["seniority"] = pd.Categorical(ads["seniority"], categories=list(SENIORITY_LEVELS), ordered=True)
     ads["n_marketing_skills"] = ads[list(MARKETING_SKILLS)].sum(axis=1).astype("int64")
     ads["n_technology_skills"] = ads[list(TECHNOLOGY_SKILLS)].sum(axis=1).astype("int64")
     return ads

@@ -13,68 +13,29 @@ import pandas as pd
 NAME = "martech_share"
 SYNTHETIC = False
 
-COLUMNS = (
-    "year",
-    "martech_share_pct",
-    "reported_decimals",
-    "reported_by",
-    "bib_key",
-    "secondary",
-    "note",
-)
+COLUMNS = ("year", "martech_share_pct", "reported_decimals", "reported_by", "bib_key", "secondary", "note")
 
 # (year, share as reported, decimals as reported, reported by, bib key, secondary?, note)
 _ROWS: tuple[tuple[int, float, int, str, str, bool, str], ...] = (
-    (
-        2016,
-        27,
-        0,
-        "AMA; Gartner blog (Sorofman), 2016",
-        "gartner_spend2016",
-        False,
-        "3.24% of revenue, against CIOs' 3.4% of revenue on IT",
-    ),
+    (2016, 27, 0, "AMA; Gartner blog (Sorofman), 2016", "gartner_spend2016", False,
+     "3.24% of revenue, against CIOs' 3.4% of revenue on IT"),
     (2017, 22, 0, 'Gartner, "2017-2018 CMO Spend Survey"', "gartner_spend2017", False, ""),
-    (
-        2018,
-        29,
-        0,
-        'Gartner, "CMOs spend more on technology than talent"',
-        "gartner_spend2018",
-        False,
-        "CMO.com.au reported 30%",
-    ),
+    (2018, 29, 0, 'Gartner, "CMOs spend more on technology than talent"', "gartner_spend2018", False,
+     "CMO.com.au reported 30%"),
     (2019, 26, 0, "decisionmarketing.co.uk", "decisionmarketing2019", False, ""),
     (2020, 26.2, 1, "Gartner, 2020", "gartner_spend2020", False, ""),
     (2021, 26.6, 1, "MarketingCharts; martech.org, 2021", "marketingcharts2021", False, ""),
     (2022, 25.4, 1, "futurecio.tech citing Gartner", "futurecio2022", False, ""),
     (2023, 25.4, 1, "Marketing Dive; MediaPost, 2023", "marketingdive2023", False, ""),
-    (
-        2024,
-        23.8,
-        1,
-        "Gartner press release; MarTech",
-        "gartner_spend2024",
-        False,
-        'described as the "lowest in a decade"',
-    ),
-    (
-        2025,
-        22.4,
-        1,
-        "Marketoonist, 2025",
-        "marketoonist2025",
-        True,
-        "secondary: reached us only through Marketoonist, not from Gartner directly",
-    ),
+    (2024, 23.8, 1, "Gartner press release; MarTech", "gartner_spend2024", False,
+     'described as the "lowest in a decade"'),
+    (2025, 22.4, 1, "Marketoonist, 2025", "marketoonist2025", True,
+     "secondary: reached us only through Marketoonist, not from Gartner directly"),
 )
 
 
 def _source_table() -> str:
-    lines = [
-        "| year | share | reported by | bib key | secondary | note |",
-        "|---|---|---|---|---|---|",
-    ]
+    lines = ["| year | share | reported by | bib key | secondary | note |", "|---|---|---|---|---|---|"]
     for year, share, decimals, reported_by, bib_key, secondary, note in _ROWS:
         lines.append(
             f"| {year} | {share:.{decimals}f}% | {reported_by} | `{bib_key}` | "
@@ -140,26 +101,16 @@ def load() -> pd.DataFrame:
 
 
 def _check_series(share: pd.DataFrame, needed_by: str) -> None:
-    missing = [
-        c
-        for c in ("year", "martech_share_pct", "reported_decimals")
-        if c not in getattr(share, "columns", ())
-    ]
+    missing = [c for c in ("year", "martech_share_pct", "reported_decimals") if c not in getattr(share, "columns", ())]
     if missing:
-        raise ValueError(
-            f"martech_share.{needed_by}: the table has no column {missing[0]!r}; pass load()'s table"
-        )
+        raise ValueError(f"martech_share.{needed_by}: the table has no column {missing[0]!r}; pass load()'s table")
 
 
 def as_reported(share: pd.DataFrame) -> pd.Series:
     """Each share as text, exactly as precise as its source reported it (``"27%"``, ``"26.2%"``)."""
     _check_series(share, "as_reported")
-    text = [
-        f"{value:.{decimals}f}%"
-        for value, decimals in zip(
-            share["martech_share_pct"], share["reported_decimals"], strict=True
-        )
-    ]
+    text = [f"{value:.{decimals}f}%" for value, decimals in
+            zip(share["martech_share_pct"], share["reported_decimals"], strict=True)]
     return pd.Series(text, index=share.index, name="share_as_reported", dtype="str")
 
 
@@ -180,7 +131,7 @@ def rounding_margin(decimals_before: pd.Series, decimals_after: pd.Series) -> pd
     """
     before = pd.Series(decimals_before, dtype="float64").reset_index(drop=True)
     after = pd.Series(decimals_after, dtype="float64").reset_index(drop=True)
-    return (0.5 * 10.0**-before + 0.5 * 10.0**-after).round(6)
+    return (0.5 * 10.0 ** -before + 0.5 * 10.0 ** -after).round(6)
 
 
 def year_over_year(share: pd.DataFrame) -> pd.DataFrame:
@@ -195,19 +146,11 @@ def year_over_year(share: pd.DataFrame) -> pd.DataFrame:
     ordered = share.sort_values("year", ignore_index=True)
     decimals = ordered["reported_decimals"].rolling(2).min()
     raw = ordered["martech_share_pct"].diff()
-    change = [
-        float("nan") if pd.isna(d) else round(float(r), int(d))
-        for r, d in zip(raw, decimals, strict=True)
-    ]
+    change = [float("nan") if pd.isna(d) else round(float(r), int(d)) for r, d in zip(raw, decimals, strict=True)]
     text = ["" if pd.isna(d) else _signed(c, int(d)) for c, d in zip(change, decimals, strict=True)]
     margin = rounding_margin(ordered["reported_decimals"].shift(1), ordered["reported_decimals"])
     # a change no larger than the two rounding errors together may be rounding alone
     within = raw.abs() <= margin + 1e-9
     return pd.DataFrame(
-        {
-            "year": ordered["year"],
-            "change_pts": change,
-            "change_as_reported": text,
-            "within_rounding": within,
-        }
+        {"year": ordered["year"], "change_pts": change, "change_as_reported": text, "within_rounding": within}
     ).astype({"change_pts": "float64", "change_as_reported": "str", "within_rounding": "bool"})

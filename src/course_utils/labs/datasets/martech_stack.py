@@ -49,11 +49,7 @@ _CHANNEL_WEIGHTS = {
     "Finance": (0.75, 0.20, 0.05),
 }
 # Chance that IT approved a tool, by how it was bought.
-_APPROVAL_PROBABILITY = {
-    "IT procurement": 1.0,
-    "department budget": 0.55,
-    "company credit card": 0.10,
-}
+_APPROVAL_PROBABILITY = {"IT procurement": 1.0, "department budget": 0.55, "company credit card": 0.10}
 
 # category -> (list price per licence and year in EUR, typical seats, departments that buy it)
 _CATEGORIES: dict[str, tuple[int, int, tuple[str, ...]]] = {
@@ -94,36 +90,9 @@ _CATEGORIES: dict[str, tuple[int, int, tuple[str, ...]]] = {
 
 # Fictional product names: a syllable stem and a suffix, never a real product.
 _STEMS = (
-    "Brava",
-    "Cirro",
-    "Dalto",
-    "Envio",
-    "Ferma",
-    "Glimo",
-    "Hollo",
-    "Istra",
-    "Jovi",
-    "Kalmo",
-    "Lumra",
-    "Mirvo",
-    "Nexa",
-    "Ombra",
-    "Pello",
-    "Quarto",
-    "Ruvi",
-    "Selva",
-    "Tarno",
-    "Ulmo",
-    "Vanta",
-    "Wendo",
-    "Xilo",
-    "Yarro",
-    "Zeppa",
-    "Aurel",
-    "Bolin",
-    "Corva",
-    "Drisk",
-    "Elvo",
+    "Brava", "Cirro", "Dalto", "Envio", "Ferma", "Glimo", "Hollo", "Istra", "Jovi", "Kalmo",
+    "Lumra", "Mirvo", "Nexa", "Ombra", "Pello", "Quarto", "Ruvi", "Selva", "Tarno", "Ulmo",
+    "Vanta", "Wendo", "Xilo", "Yarro", "Zeppa", "Aurel", "Bolin", "Corva", "Drisk", "Elvo",
 )
 _SUFFIXES = ("ly", "io", "ra", "sy", "deck", "hub", "flow", "loop", "nest", "kit", "wave", "board")
 
@@ -205,8 +174,7 @@ def load(seed: int = DEFAULT_SEED, n_tools: int = DEFAULT_N_TOOLS) -> pd.DataFra
     rng = np.random.default_rng(seed)
     names = _tool_names(rng, n_tools)
     categories_by_department = {
-        dept: [c for c, (_, _, buyers) in _CATEGORIES.items() if dept in buyers]
-        for dept in DEPARTMENTS
+        dept: [c for c, (_, _, buyers) in _CATEGORIES.items() if dept in buyers] for dept in DEPARTMENTS
     }
 
     # A category k departments buy is less likely for any one of them (weight 1 / sqrt(k)).
@@ -255,18 +223,8 @@ def load(seed: int = DEFAULT_SEED, n_tools: int = DEFAULT_N_TOOLS) -> pd.DataFra
             renewal = int(rng.integers(1, 13))
 
         rows.append(
-            (
-                f"T{i + 1:03d}",
-                names[i],
-                category,
-                department,
-                channel,
-                approved,
-                cost,
-                seats,
-                active,
-                renewal,
-            )
+            (f"T{i + 1:03d}", names[i], category, department, channel, approved, cost, seats,
+             active, renewal)
         )
 
     frame = pd.DataFrame(rows, columns=list(COLUMNS))

@@ -26,115 +26,50 @@ DEFECT_KINDS = ("two As", "no R", "invalid code")
 
 # (task, level, {role: code}) -- the designed assignment before the seed touches it.
 _TEMPLATE: tuple[tuple[str, str, dict[str, str]], ...] = (
-    (
-        "Set the overall marketing strategy",
-        "strategic",
-        {
-            "CEO": "C",
-            "CMO": "A/R",
-            "markedssjef": "C",
-            "sales director": "C",
-            "CFO": "I",
-            "agency": "I",
-        },
-    ),
-    (
-        "Approve the annual marketing budget",
-        "strategic",
-        {"CEO": "A", "CMO": "R", "markedssjef": "C", "CFO": "C", "sales director": "I"},
-    ),
-    (
-        "Set long-term marketing goals and KPIs",
-        "strategic",
-        {"CEO": "C", "CMO": "A/R", "markedssjef": "C", "sales director": "C", "CFO": "I"},
-    ),
-    (
-        "Define brand positioning and brand guidelines",
-        "strategic",
-        {"CEO": "I", "CMO": "A", "markedssjef": "R", "agency": "C", "sales director": "I"},
-    ),
-    (
-        "Choose the martech platforms",
-        "strategic",
-        {"CMO": "A", "CIO": "R", "markedssjef": "C", "CFO": "C", "agency": "I"},
-    ),
-    (
-        "Explore new marketing channels and tools",
-        "strategic",
-        {"CMO": "A", "markedssjef": "R", "agency": "C", "CIO": "C", "sales director": "I"},
-    ),
-    (
-        "Coordinate marketing with product development",
-        "strategic",
-        {"CMO": "A/R", "markedssjef": "C", "sales director": "C", "CEO": "I"},
-    ),
-    (
-        "Allocate resources across marketing functions",
-        "strategic",
-        {"CMO": "A/R", "CFO": "C", "markedssjef": "C", "CEO": "I"},
-    ),
-    (
-        "Agree lead definitions with sales",
-        "strategic",
-        {"CMO": "A", "sales director": "R", "markedssjef": "R", "CIO": "I"},
-    ),
-    (
-        "Report marketing results to the leadership group",
-        "strategic",
-        {"CMO": "A/R", "markedssjef": "C", "CEO": "I", "CFO": "I", "sales director": "I"},
-    ),
-    (
-        "Handle PR and press contact",
-        "strategic",
-        {"CMO": "A", "markedssjef": "R", "CEO": "C", "agency": "C"},
-    ),
-    (
-        "Write the annual campaign plan",
-        "operational",
-        {"CMO": "A", "markedssjef": "R", "sales director": "C", "agency": "C", "CFO": "I"},
-    ),
-    ("Brief the agency", "operational", {"markedssjef": "A/R", "agency": "C", "CMO": "I"}),
-    (
-        "Run campaigns",
-        "operational",
-        {"markedssjef": "A", "agency": "R", "sales director": "I", "CMO": "I"},
-    ),
-    (
-        "Monitor campaign budget spend",
-        "operational",
-        {"markedssjef": "A/R", "CFO": "I", "CMO": "I"},
-    ),
-    (
-        "Launch campaigns for new products",
-        "operational",
-        {"markedssjef": "A", "agency": "R", "sales director": "C", "CMO": "C"},
-    ),
-    (
-        "Search engine optimisation (SEO)",
-        "operational",
-        {"markedssjef": "A", "agency": "R", "CIO": "C"},
-    ),
-    (
-        "Produce content",
-        "operational",
-        {"markedssjef": "A", "agency": "R", "sales director": "C", "CMO": "I"},
-    ),
-    ("Run social media channels", "operational", {"markedssjef": "A/R", "agency": "C", "CMO": "I"}),
-    (
-        "Prepare sales support material",
-        "operational",
-        {"markedssjef": "A/R", "sales director": "C", "agency": "C"},
-    ),
-    (
-        "Maintain the website and web analytics",
-        "operational",
-        {"markedssjef": "A", "agency": "R", "CIO": "C", "CMO": "I"},
-    ),
-    (
-        "Weekly campaign performance report",
-        "operational",
-        {"markedssjef": "A/R", "CMO": "I", "sales director": "I"},
-    ),
+    ("Set the overall marketing strategy", "strategic",
+     {"CEO": "C", "CMO": "A/R", "markedssjef": "C", "sales director": "C", "CFO": "I", "agency": "I"}),
+    ("Approve the annual marketing budget", "strategic",
+     {"CEO": "A", "CMO": "R", "markedssjef": "C", "CFO": "C", "sales director": "I"}),
+    ("Set long-term marketing goals and KPIs", "strategic",
+     {"CEO": "C", "CMO": "A/R", "markedssjef": "C", "sales director": "C", "CFO": "I"}),
+    ("Define brand positioning and brand guidelines", "strategic",
+     {"CEO": "I", "CMO": "A", "markedssjef": "R", "agency": "C", "sales director": "I"}),
+    ("Choose the martech platforms", "strategic",
+     {"CMO": "A", "CIO": "R", "markedssjef": "C", "CFO": "C", "agency": "I"}),
+    ("Explore new marketing channels and tools", "strategic",
+     {"CMO": "A", "markedssjef": "R", "agency": "C", "CIO": "C", "sales director": "I"}),
+    ("Coordinate marketing with product development", "strategic",
+     {"CMO": "A/R", "markedssjef": "C", "sales director": "C", "CEO": "I"}),
+    ("Allocate resources across marketing functions", "strategic",
+     {"CMO": "A/R", "CFO": "C", "markedssjef": "C", "CEO": "I"}),
+    ("Agree lead definitions with sales", "strategic",
+     {"CMO": "A", "sales director": "R", "markedssjef": "R", "CIO": "I"}),
+    ("Report marketing results to the leadership group", "strategic",
+     {"CMO": "A/R", "markedssjef": "C", "CEO": "I", "CFO": "I", "sales director": "I"}),
+    ("Handle PR and press contact", "strategic",
+     {"CMO": "A", "markedssjef": "R", "CEO": "C", "agency": "C"}),
+    ("Write the annual campaign plan", "operational",
+     {"CMO": "A", "markedssjef": "R", "sales director": "C", "agency": "C", "CFO": "I"}),
+    ("Brief the agency", "operational",
+     {"markedssjef": "A/R", "agency": "C", "CMO": "I"}),
+    ("Run campaigns", "operational",
+     {"markedssjef": "A", "agency": "R", "sales director": "I", "CMO": "I"}),
+    ("Monitor campaign budget spend", "operational",
+     {"markedssjef": "A/R", "CFO": "I", "CMO": "I"}),
+    ("Launch campaigns for new products", "operational",
+     {"markedssjef": "A", "agency": "R", "sales director": "C", "CMO": "C"}),
+    ("Search engine optimisation (SEO)", "operational",
+     {"markedssjef": "A", "agency": "R", "CIO": "C"}),
+    ("Produce content", "operational",
+     {"markedssjef": "A", "agency": "R", "sales director": "C", "CMO": "I"}),
+    ("Run social media channels", "operational",
+     {"markedssjef": "A/R", "agency": "C", "CMO": "I"}),
+    ("Prepare sales support material", "operational",
+     {"markedssjef": "A/R", "sales director": "C", "agency": "C"}),
+    ("Maintain the website and web analytics", "operational",
+     {"markedssjef": "A", "agency": "R", "CIO": "C", "CMO": "I"}),
+    ("Weekly campaign performance report", "operational",
+     {"markedssjef": "A/R", "CMO": "I", "sales director": "I"}),
 )
 
 # How the seed may move a peripheral entry (never an A or R): code -> (alternatives, probabilities).
@@ -238,17 +173,13 @@ def load(seed: int = DEFAULT_SEED, clean: bool = False) -> pd.DataFrame:
     ``clean=True`` leaves the three deliberate defects out.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(
-            f"raci_matrix.load: seed must be a non-negative whole number, got {seed!r}"
-        )
+        raise ValueError(f"raci_matrix.load: seed must be a non-negative whole number, got {seed!r}")
     rng = np.random.default_rng(int(seed))
     rows = _vary_peripheral(rng)
     if not clean:
         _inject_defects(rows, rng)
     records = []
-    for number, ((task, level, _codes), codes) in enumerate(
-        zip(_TEMPLATE, rows, strict=True), start=1
-    ):
+    for number, ((task, level, _codes), codes) in enumerate(zip(_TEMPLATE, rows, strict=True), start=1):
         for role in ROLES:
             if codes[role]:
                 records.append((f"T{number:02d}", task, level, role, codes[role]))

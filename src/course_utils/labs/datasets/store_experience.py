@@ -131,9 +131,7 @@ def _size_counts(n_stores: int) -> list[int]:
 
 def _check_number(name: str, value: object, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ValueError(
-            f"store_experience: {name} must be a number from {low:g} to {high:g}, got {value!r}"
-        )
+        raise ValueError(f"store_experience: {name} must be a number from {low:g} to {high:g}, got {value!r}")
     return float(value)
 
 
@@ -150,26 +148,15 @@ def load(
     satisfaction on engagement.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(
-            f"store_experience: seed must be a non-negative whole number, got {seed!r}"
-        )
-    if (
-        isinstance(n_stores, bool)
-        or not isinstance(n_stores, int)
-        or not MIN_STORES <= n_stores <= MAX_STORES
-    ):
+        raise ValueError(f"store_experience: seed must be a non-negative whole number, got {seed!r}")
+    if isinstance(n_stores, bool) or not isinstance(n_stores, int) or not MIN_STORES <= n_stores <= MAX_STORES:
         raise ValueError(
             f"store_experience: n_stores must be a whole number from {MIN_STORES} to {MAX_STORES}, "
             f"got {n_stores!r}"
         )
-    strength = _check_number(
-        "confounder_strength", confounder_strength, 0.0, MAX_CONFOUNDER_STRENGTH
-    )
+    strength = _check_number("confounder_strength", confounder_strength, 0.0, MAX_CONFOUNDER_STRENGTH)
     effect = _check_number(
-        "engagement_effect",
-        engagement_effect,
-        -MAX_ABS_ENGAGEMENT_EFFECT,
-        MAX_ABS_ENGAGEMENT_EFFECT,
+        "engagement_effect", engagement_effect, -MAX_ABS_ENGAGEMENT_EFFECT, MAX_ABS_ENGAGEMENT_EFFECT
     )
     rng = np.random.default_rng(seed)
     counts = _size_counts(n_stores)

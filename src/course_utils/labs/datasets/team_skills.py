@@ -115,11 +115,7 @@ def _area_levels(rng: np.random.Generator, tribe: str, archetype: str) -> dict[s
     levels: dict[str, int] = {}
     deep: list[str] = []
     if n_deep >= 1:
-        first = (
-            home[0]
-            if rng.random() < PRIMARY_DEEP_CHANCE
-            else home[1 + int(rng.integers(len(home) - 1))]
-        )
+        first = home[0] if rng.random() < PRIMARY_DEEP_CHANCE else home[1 + int(rng.integers(len(home) - 1))]
         deep.append(first)
     if n_deep >= 2:
         others = [a for a in areas if a not in deep]
@@ -155,11 +151,7 @@ def load(
     include_archetype: bool = False,
 ) -> pd.DataFrame:
     """Generate the synthetic self-assessment: ``n_people`` x 14 rows, the same for the same ``seed``."""
-    if (
-        isinstance(n_people, bool)
-        or not isinstance(n_people, int)
-        or not MIN_PEOPLE <= n_people <= MAX_PEOPLE
-    ):
+    if isinstance(n_people, bool) or not isinstance(n_people, int) or not MIN_PEOPLE <= n_people <= MAX_PEOPLE:
         raise ValueError(
             f"team_skills: n_people must be a whole number from {MIN_PEOPLE} to {MAX_PEOPLE}, got {n_people!r}"
         )
