@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -51,22 +50,9 @@ def _course(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-# What the engine does not reproduce from run to run: the process id that kill_grader tried to
-# signal and the random name of the sandboxes' base folder that write_outside's
-# '../../escape.txt' resolves into (both differ between two local runs too), and how many
-# characters of print_flood's output were dropped: the runner keeps or drops whole stream
-# messages, so the count depends on how the kernel's output was chunked in time (1,288,890
-# locally, 1,282,772 on a worker, in one run).
-RUN_SPECIFIC = [
-    (r"output truncated \([\d,]+ characters dropped\)", "output truncated (N characters dropped)"),
-    (r"signalling another process: \d+", "signalling another process: PID"),
-    (r"/course-grade-[a-z0-9_]{8}/", "/course-grade-RANDOM/"),
-]
-
-
 def _mask(text: str) -> str:
-    for pattern, replacement in RUN_SPECIFIC:
-        text = re.sub(pattern, replacement, text)
+    """Nothing is masked: apart from runtime_s, the engine reproduces every byte (the truncation
+    message names no count, sandbox paths never reach a message, a kernel cannot signal by pid)."""
     return text
 
 
@@ -122,8 +108,7 @@ def test_cluster_csvs_identical_to_the_local_pool(two_runs) -> None:
     assert (local / "gradebook.csv").read_bytes() == (remote / "gradebook.csv").read_bytes()
     assert _without_runtime(local / "results.csv") == _without_runtime(remote / "results.csv")
     assert _files(local / "feedback") == _files(remote / "feedback")
-    unmasked = (remote / "results.csv").read_text()
-    assert sum(len(re.findall(p, unmasked)) for p, _ in RUN_SPECIFIC) <= 3  # only those three rows
+    assert "/course-grade-" not in (remote / "results.csv").read_text()  # no sandbox path leaks
     assert "grading: 100%" in done.stderr  # the same progress bar
 
 
@@ -145,11 +130,8 @@ def test_the_hostile_class_is_graded_as_locally(two_runs, hostile_class: Path) -
     assert (
         points["read_hidden"] == 4 and points["forge_result"] == 3
     )  # the hidden tests stayed hidden
-    assert points["kill_grader"] == 5  # the worker survived its kernel
-    hidden = results[(results["student"] == "read_hidden") & (results["question"] == "q1-total")]
-    assert (
-        "blocked: reading the grader's files" in hidden["message"].iloc[0]
-    )  # the bundle, on a worker
+    # killing its parent ends only its own sandboxed kernel; the worker goes on with the others
+    assert status["kill_grader"] == ["kernel_died"] and points["good"] == 5
 
 
 def test_grade_submission_returns_the_local_rows(course: Path, tiny_student) -> None:
