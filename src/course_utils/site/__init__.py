@@ -55,8 +55,10 @@ def description(doctree: nodes.Node | None, fallback: str) -> str:
     text = ""
     if doctree is not None:
         for para in doctree.findall(nodes.paragraph):
-            if any(isinstance(a, (nodes.admonition, nodes.Admonition, nodes.raw, nodes.field_list))
-                   for a in _ancestors(para)):
+            if any(
+                isinstance(a, (nodes.admonition, nodes.Admonition, nodes.raw, nodes.field_list))
+                for a in _ancestors(para)
+            ):
                 continue
             candidate = " ".join(para.astext().split())
             if len(candidate) >= 40:
@@ -76,13 +78,20 @@ def _ancestors(node: nodes.Node):
         parent = parent.parent
 
 
-def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                  doctree: nodes.document | None) -> None:
+def _page_context(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
     title = html_lib.unescape(" ".join((context.get("title") or "").split()))
     book = app.config.project or ""
     fallback = f"{title} – {book}" if title and book and title != book else (title or book)
     meta = html_lib.escape(description(doctree, fallback), quote=True)
-    context["metatags"] = (context.get("metatags") or "") + f'\n<meta name="description" content="{meta}" />'
+    context["metatags"] = (
+        context.get("metatags") or ""
+    ) + f'\n<meta name="description" content="{meta}" />'
 
 
 def _assets(app: Sphinx) -> None:
@@ -106,9 +115,12 @@ def _post_build(app: Sphinx, exception: Exception | None) -> None:
             return postprocess.png_size(Path(posixpath.normpath(str(page.parent / src))))
 
         def bad_alt(src: str, alt: str, rel: Path = rel) -> None:
-            logger.warning(f"{rel.as_posix()}: image {posixpath.basename(src)}: alt text {alt!r} is "
-                           "not words; set the cell's metadata mystnb.image.alt",
-                           type="course_site", subtype="alt")
+            logger.warning(
+                f"{rel.as_posix()}: image {posixpath.basename(src)}: alt text {alt!r} is "
+                "not words; set the cell's metadata mystnb.image.alt",
+                type="course_site",
+                subtype="alt",
+            )
 
         fixed = postprocess.fix_page(source, image_size=size, bad_alt=bad_alt)
         if fixed != source:

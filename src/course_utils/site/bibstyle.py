@@ -33,8 +33,11 @@ def author_year(entry) -> str:
     people = entry.persons.get("author") or entry.persons.get("editor") or []
     names = [_surname(p) for p in people]
     if not names:
-        who = _plain(entry.fields.get("organization", "") or entry.fields.get("howpublished", "")
-                     or entry.fields.get("title", "Anonymous"))
+        who = _plain(
+            entry.fields.get("organization", "")
+            or entry.fields.get("howpublished", "")
+            or entry.fields.get("title", "Anonymous")
+        )
     elif len(names) == 1:
         who = names[0]
     elif len(names) == 2:

@@ -18,7 +18,9 @@ SR_ONLY = "course-sr-only"
 
 # label-content-name-mismatch: the search field buttons show "Search Ctrl+K" but are named "Search"
 # by aria-label; without it their name is their visible text (the shortcut is hidden from it).
-_SEARCH_FIELD = re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"')
+_SEARCH_FIELD = re.compile(
+    r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'
+)
 _KBD_SHORTCUT = re.compile(r'<span class="search-button__kbd-shortcut">')
 
 # label-content-name-mismatch: the colour-mode button is named "Color mode" while its icons carry
@@ -28,14 +30,18 @@ _THEME_ICON = re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+")\s+
 # summary-name: the sidebar's expand chevrons are <summary> elements holding only an icon.
 _NAV_SUMMARY = re.compile(
     r'(<a class="reference internal" href="[^"]*">)((?:(?!</a>).)*)(</a><details[^>]*>)<summary>'
-    r'(<span class="toctree-toggle" role="presentation">)', re.S)
+    r'(<span class="toctree-toggle" role="presentation">)',
+    re.S,
+)
 
 # region: the logo and the search field in the primary sidebar are outside every landmark.
 _PRIMARY_SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
 
 # label-content-name-mismatch: MyST-NB's "Show code cell source" toggles are named
 # "Toggle hidden content"; their visible text is the better name.
-_HIDDEN_CODE_SUMMARY = re.compile(r'<summary aria-label="Toggle hidden content">(\s*<p class="collapsed)')
+_HIDDEN_CODE_SUMMARY = re.compile(
+    r'<summary aria-label="Toggle hidden content">(\s*<p class="collapsed)'
+)
 
 # aria-required-children / aria-deprecated-role: sphinxcontrib-bibtex writes a role="list" whose
 # children have the deprecated role doc-biblioentry; listitem is what a list needs.
@@ -66,7 +72,9 @@ def _fix_header_rows(thead: str) -> str:
     for number, row in enumerate(rows):
         if number == 0 and len(rows) == 1:
             # One header row: the empty corner names the row labels below it.
-            row = _EMPTY_TH.sub(lambda m: f'<th{m.group(1)}><span class="{SR_ONLY}">Row</span></th>', row, count=1)
+            row = _EMPTY_TH.sub(
+                lambda m: f'<th{m.group(1)}><span class="{SR_ONLY}">Row</span></th>', row, count=1
+            )
         # Spacer cells of multi-row headers (pandas' index-name row) hold no header: plain cells.
         row = _EMPTY_TH.sub(lambda m: f"<td{m.group(1)}></td>", row)
         fixed.append(row)
@@ -93,15 +101,21 @@ def png_size(path: Path) -> tuple[int, int] | None:
     return struct.unpack(">II", head[16:24])
 
 
-def fix_page(page: str, *, image_size: Callable[[str], tuple[int, int] | None] = lambda src: None,
-             bad_alt: Callable[[str, str], None] | None = None) -> str:
+def fix_page(
+    page: str,
+    *,
+    image_size: Callable[[str], tuple[int, int] | None] = lambda src: None,
+    bad_alt: Callable[[str, str], None] | None = None,
+) -> str:
     """Return ``page`` with the accessibility fixes applied (idempotent)."""
     page = _SEARCH_FIELD.sub(r"\1", page)
     page = _KBD_SHORTCUT.sub('<span class="search-button__kbd-shortcut" aria-hidden="true">', page)
     page = _THEME_ICON.sub(r'\1 aria-hidden="true"', page)
     page = _NAV_SUMMARY.sub(_label_nav_summary, page)
-    page = page.replace(_PRIMARY_SIDEBAR,
-                        _PRIMARY_SIDEBAR[:-1] + ' role="complementary" aria-label="Book contents">')
+    page = page.replace(
+        _PRIMARY_SIDEBAR,
+        _PRIMARY_SIDEBAR[:-1] + ' role="complementary" aria-label="Book contents">',
+    )
     page = _HIDDEN_CODE_SUMMARY.sub(r"<summary>\1", page)
     page = page.replace(_BIBLIOENTRY, 'role="listitem"')
     page = _TABLE.sub(_fix_table, page)

@@ -49,8 +49,9 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
 def serve(folder: Path, *, use_gzip: bool = True) -> tuple[str, http.server.ThreadingHTTPServer]:
     """Serve ``folder`` on 127.0.0.1 (a free port) in a daemon thread; return base URL and server."""
     handler = GzipHandler if use_gzip else http.server.SimpleHTTPRequestHandler
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(handler, directory=str(folder)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+    )
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server
