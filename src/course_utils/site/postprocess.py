@@ -29,7 +29,7 @@ _THEME_ICON = re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+")\s+
 
 # summary-name: the sidebar's expand chevrons are <summary> elements holding only an icon.
 _NAV_SUMMARY = re.compile(
-    r'(<a class="reference internal" href="[^"]*">)((?:(?!</a>).)*)(</a><details[^>]*>)<summary>'
+    r'(<a class="(?:current )?reference internal" href="[^"]*">)((?:(?!</a>).)*)(</a><details[^>]*>)<summary>'
     r'(<span class="toctree-toggle" role="presentation">)',
     re.S,
 )
