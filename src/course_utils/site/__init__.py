@@ -10,6 +10,7 @@ the theme it
 * after the build, rewrites a few theme and notebook fragments for accessibility
   (:mod:`course_utils.site.postprocess`) and writes the print colours for dark mode
   (:mod:`course_utils.site.printcss`);
+* cuts the theme's icon webfonts down to the icons the book shows (:mod:`course_utils.site.icons`);
 * registers the ``course_author_year`` bibliography style (:mod:`course_utils.site.bibstyle`).
 """
 
@@ -25,7 +26,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from course_utils.site import bibstyle, postprocess, printcss
+from course_utils.site import bibstyle, icons, postprocess, printcss
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +95,51 @@ def _page_context(
     ) + f'\n<meta name="description" content="{meta}" />'
 
 
+# Loaded synchronously because inline scripts after it use DOCUMENTATION_OPTIONS at once.
+_KEEP_BLOCKING = {"documentation_options.js"}
+# Thebe is switched off (launch_buttons.thebe: false): its stylesheet is one more blocking request.
+_UNUSED_CSS = {"sphinx-thebe.css"}
+
+
+def _light_head(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
+    """Defer every script file Sphinx and its extensions put in <head> (they all wait for
+    DOMContentLoaded anyway, and deferred scripts keep their order); drop unused CSS."""
+    scripts = context.get("script_files") or []
+    deferred = []
+    for script in scripts:
+        filename = str(getattr(script, "filename", script) or "")
+        attributes = dict(getattr(script, "attributes", {}) or {})
+        base = posixpath.basename(filename.split("?")[0])
+        if (
+            filename
+            and "body" not in attributes
+            and "async" not in attributes
+            and "defer" not in attributes
+            and base not in _KEEP_BLOCKING
+            and hasattr(script, "priority")
+        ):
+            attributes["defer"] = "defer"
+            script = type(script)(filename, priority=script.priority, **attributes)
+        deferred.append(script)
+    context["script_files"] = deferred
+    css = context.get("css_files")
+    if css:
+        context["css_files"] = [
+            c
+            for c in css
+            if posixpath.basename(str(getattr(c, "filename", c)).split("?")[0]) not in _UNUSED_CSS
+        ]
+
+
 def _assets(app: Sphinx) -> None:
     app.add_css_file(CSS_FILE)
+    app.add_css_file(icons.ICON_CSS)
     app.add_css_file(PRINT_CSS_FILE, media="print")
     app.add_js_file(NAV_FIX_JS, defer="defer")
 
@@ -125,6 +169,7 @@ def _post_build(app: Sphinx, exception: Exception | None) -> None:
         fixed = postprocess.fix_page(source, image_size=size, bad_alt=bad_alt)
         if fixed != source:
             page.write_text(fixed, encoding="utf-8")
+    icons.subset(out)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -133,5 +178,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _assets)
     app.connect("html-page-context", _page_context)
+    app.connect("html-page-context", _light_head, priority=950)
     app.connect("build-finished", _post_build)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
