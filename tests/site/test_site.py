@@ -9,7 +9,16 @@ import re
 from pathlib import Path
 
 import pytest
-from sitepages import CHAPTER, DESKTOP, LAB, NARROW, PHONE, SAMPLE_PAGES, book_pages
+from sitepages import (
+    CHAPTER,
+    DARK_SAMPLE_PAGES,
+    DESKTOP,
+    LAB,
+    NARROW,
+    PHONE,
+    SAMPLE_PAGES,
+    book_pages,
+)
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
@@ -89,35 +98,30 @@ def test_desktop_menu_button_hides_the_sidebar(new_page, site_url):
 # --- every page: first visit, 320 px ----------------------------------------------------------
 
 
-def test_first_visit_logs_no_error_and_no_404_on_any_page(new_page, site_url, site_html):
-    found = {}
+def test_first_visit_at_320px_logs_no_error_no_404_and_never_scrolls_sideways(
+    new_page, site_url, site_html
+):
+    """Every page, in a fresh context (empty storage) on a 320 px screen."""
+    errors, wide = {}, {}
     for rel in book_pages(site_html):
-        page = new_page(DESKTOP)
+        page = new_page(NARROW)
         page.goto(site_url + rel)
         _ready(page)
-        page.wait_for_timeout(100)
-        if page.problems.items:
-            found[rel] = page.problems.items
-        page.context.close()
-    assert found == {}
-
-
-def test_no_page_scrolls_sideways_at_320px(new_page, site_url, site_html):
-    page = new_page(NARROW)
-    wide = {}
-    for rel in book_pages(site_html):
-        page.goto(site_url + rel)
-        page.wait_for_load_state("load")
         sizes = page.evaluate(
             "() => { const e = document.scrollingElement; return [e.scrollWidth, e.clientWidth]; }"
         )
         if sizes[0] > sizes[1]:
             culprit = page.evaluate("""() => { const w = document.documentElement.clientWidth;
-                const e = [...document.querySelectorAll('body *')].filter(
-                    n => n.getBoundingClientRect().right > w + 1 && n.offsetParent !== null).pop();
+                const e = [...document.querySelectorAll('.bd-article *')].find(
+                    n => n.getBoundingClientRect().right > w + 1 && n.offsetParent !== null);
                 return e ? e.outerHTML.slice(0, 120) : ''; }""")
             wide[rel] = f"scrollWidth {sizes[0]} > {sizes[1]}: {culprit}"
-    assert wide == {}
+        page.wait_for_timeout(50)
+        if page.problems.items:
+            errors[rel] = page.problems.items
+        page.context.close()
+    assert errors == {}, "console errors or failed requests on a first visit"
+    assert wide == {}, "pages that scroll sideways at 320 px"
 
 
 def test_wide_tables_scroll_with_a_hint_and_back_to_top_stays_in_the_corner(new_page, site_url):
@@ -169,8 +173,10 @@ def _axe_serious(page) -> list[str]:
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_axe_whole_pages(new_page, site_url, dark):
+    """Whole pages (chrome and content): no serious or critical violation, and none of the
+    rules the theme used to fail. Light on desktop, dark on a phone."""
     found = {}
-    for rel in SAMPLE_PAGES:
+    for rel in SAMPLE_PAGES if not dark else DARK_SAMPLE_PAGES:
         page = new_page(DESKTOP if not dark else PHONE, dark=dark)
         page.goto(site_url + rel)
         _ready(page)
@@ -275,6 +281,39 @@ def test_every_page_has_a_description_favicon_and_no_fontawesome_js(site_html):
                 bad.append(f"{rel}: {script} blocks rendering")
     assert bad == []
     assert (site_html / "_static/course-favicon.svg").is_file()
+
+
+GLYPHS = """() => { const out = new Set();
+  for (const e of document.querySelectorAll('*')) {
+    for (const pseudo of ['::before', '::after']) {
+      const s = getComputedStyle(e, pseudo);
+      if (!s.fontFamily.includes('Awesome') || s.content === 'none' || s.content === 'normal') continue;
+      for (const ch of s.content.replace(/^"|"$/g, '')) out.add(ch.codePointAt(0));
+    }
+  }
+  return [...out]; }"""
+
+
+def test_icons_come_from_the_cut_fonts_and_none_is_missing(new_page, site_url, site_html):
+    from fontTools.ttLib import TTFont
+
+    cmap = set()
+    for font in (site_html / "_static/course-icons").glob("*.woff"):
+        cmap |= set(TTFont(str(font)).getBestCmap())
+    for rel in (CHAPTER, LAB):
+        page = new_page(PHONE)
+        fonts = []
+        page.on("request", lambda r, fonts=fonts: fonts.append(r.url) if ".woff" in r.url else None)
+        page.goto(site_url + rel)
+        _ready(page)
+        page.wait_for_load_state("networkidle")
+        assert fonts and all("/course-icons/" in url for url in fonts), fonts
+        shown = set(page.evaluate(GLYPHS))
+        icons = {c for c in shown if 0xE000 <= c <= 0xF8FF}
+        assert icons, "no icon found on the page"
+        assert icons <= cmap, (
+            f"icons missing from the cut fonts: {sorted(hex(c) for c in icons - cmap)}"
+        )
 
 
 def test_icons_and_search_still_work(new_page, site_url):

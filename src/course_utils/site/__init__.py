@@ -110,9 +110,18 @@ def _light_head(
 ) -> None:
     """Defer every script file Sphinx and its extensions put in <head> (they all wait for
     DOMContentLoaded anyway, and deferred scripts keep their order); drop unused CSS."""
-    scripts = context.get("script_files") or []
+    css = context.get("css_files")
+    if css:
+        context["css_files"] = [
+            c
+            for c in css
+            if posixpath.basename(str(getattr(c, "filename", c)).split("?")[0]) not in _UNUSED_CSS
+        ]
+    if pagename == "search":
+        # The search page loads searchtools.js synchronously, and it needs doctools.js at once.
+        return
     deferred = []
-    for script in scripts:
+    for script in context.get("script_files") or []:
         filename = str(getattr(script, "filename", script) or "")
         attributes = dict(getattr(script, "attributes", {}) or {})
         base = posixpath.basename(filename.split("?")[0])
@@ -128,13 +137,6 @@ def _light_head(
             script = type(script)(filename, priority=script.priority, **attributes)
         deferred.append(script)
     context["script_files"] = deferred
-    css = context.get("css_files")
-    if css:
-        context["css_files"] = [
-            c
-            for c in css
-            if posixpath.basename(str(getattr(c, "filename", c)).split("?")[0]) not in _UNUSED_CSS
-        ]
 
 
 def _assets(app: Sphinx) -> None:
