@@ -67,7 +67,7 @@ def description(doctree: nodes.Node | None, fallback: str) -> str:
                 break
     text = text or fallback
     if len(text) > DESCRIPTION_LENGTH:
-        cut = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:")
+        cut = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:.")
         text = cut + "…"
     return text
 
@@ -87,7 +87,7 @@ def _page_context(
     doctree: nodes.document | None,
 ) -> None:
     title = html_lib.unescape(" ".join((context.get("title") or "").split()))
-    book = app.config.project or ""
+    book = app.config.html_title or context.get("docstitle") or ""
     fallback = f"{title} – {book}" if title and book and title != book else (title or book)
     meta = html_lib.escape(description(doctree, fallback), quote=True)
     context["metatags"] = (
