@@ -378,3 +378,11 @@ def test_print_from_dark_mode(new_page, site_url, tmp_path: Path):
     assert _luminance(styles["background"]) > 0.9, styles["background"]
     pdf = page.pdf(path=str(tmp_path / "chapter.pdf"), format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
+
+    # Code cells of a lab: Pygments' light colours on paper, not its dark ones.
+    page.goto(site_url + LAB)
+    _ready(page)
+    code = page.evaluate("""() => ['div.highlight', '.highlight .n', '.highlight .k, .highlight .kn']
+        .map(s => { const st = getComputedStyle(document.querySelector(s)); return [st.color, st.backgroundColor]; })""")
+    assert all(_luminance(color) < 0.25 for color, _ in code), code
+    assert _luminance(code[0][1]) > 0.9, f"code prints on a dark panel: {code[0]}"

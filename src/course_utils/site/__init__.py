@@ -181,5 +181,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _assets)
     app.connect("html-page-context", _page_context)
     app.connect("html-page-context", _light_head, priority=950)
-    app.connect("build-finished", _post_build)
+    # After pydata-sphinx-theme, which rewrites pygments.css with its light and dark rules then.
+    app.connect("build-finished", _post_build, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
