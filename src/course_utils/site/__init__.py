@@ -3,7 +3,8 @@
 Registered in ``_config.yml`` (``sphinx: extra_extensions: course_utils.site``). Without forking
 the theme it
 
-* overrides ``layout.html`` (``templates/``) to drop ``fontawesome.js`` and defer the search scripts;
+* overrides ``layout.html`` (``templates/``) to drop ``fontawesome.js`` and defer the search scripts,
+  defers the other script files in <head> and drops the unused Thebe stylesheet;
 * adds ``course-site.css`` (focus, wrapping, scroll hints, print) and ``course-nav-fix.js``
   (the phone navigation buttons, pydata-sphinx-theme #2451 / sphinx-book-theme #988) to every page;
 * gives every page a meta description, the book a favicon and a default colour mode;
