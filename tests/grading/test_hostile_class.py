@@ -65,31 +65,20 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
     expected = build_class(sources, root / "dist", root / "submissions")
     before = {"dist": _digests(root / "dist"), "exercises": _digests(sources)}
     runs = []
+    graders = []
     for name in ("first", "second"):
-        done = subprocess.run(
-            [
-                *COURSE,
-                "grade",
-                str(root / "dist"),
-                str(root / "submissions"),
-                "--out",
-                str(root / name),
-                "--jobs",
-                "2",
-                "--cell-timeout",
-                "5",
-                "--notebook-timeout",
-                "60",
-                "--no-progress",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        runs.append((done, root / name))
+        command = [
+            *COURSE, "grade", str(root / "dist"), str(root / "submissions"), "--out", str(root / name),
+            "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "60", "--no-progress",
+        ]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+            stdout, stderr = process.communicate(timeout=900)
+        graders.append(process.pid)
+        runs.append((subprocess.CompletedProcess(command, process.returncode, stdout, stderr), root / name))
     after = {"dist": _digests(root / "dist"), "exercises": _digests(sources)}
-    return Graded(root, expected, runs, before, after)
+    graded = Graded(root, expected, runs, before, after)
+    graded.graders = graders
+    return graded
 
 
 def test_the_class_is_big_and_covers_every_class() -> None:

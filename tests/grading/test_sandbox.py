@@ -161,16 +161,17 @@ def test_no_readable_file_holds_a_secret(factory, secrets_dir) -> None:
 
 
 def test_only_its_own_folders_are_writable(factory) -> None:
+    name = f"x-written-{os.getpid()}-{time.monotonic_ns()}"
     done = run_inside(
         factory,
-        """
+        f"""
         import os, sys, sysconfig
         written = []
         for folder in ["/", "/usr", "/etc", "/tmp", sys.prefix, sysconfig.get_paths()["purelib"],
                        os.path.dirname(__import__("course_utils").__file__),
                        "/sandbox/work", "/sandbox/home", "/sandbox/tmp"]:
             try:
-                with open(os.path.join(folder, "x-written"), "w") as handle:
+                with open(os.path.join(folder, {name!r}), "w") as handle:
                     handle.write("x")
                 written.append(folder)
             except OSError:
@@ -180,7 +181,7 @@ def test_only_its_own_folders_are_writable(factory) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(sorted(["/sandbox/work", "/sandbox/home", "/sandbox/tmp"]))
-    assert not os.path.exists("/tmp/x-written")  # /tmp inside is private (TMPDIR is /sandbox/tmp)
+    assert not os.path.exists(f"/tmp/{name}")  # /tmp inside is private (TMPDIR is /sandbox/tmp)
 
 
 def test_no_network_at_all(factory) -> None:

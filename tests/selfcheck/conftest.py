@@ -79,7 +79,10 @@ def page(browser, console: ConsoleLog):
     page.on("console", lambda m: console.add(f"console.{m.type}: {m.text} {m.location.get('url', '')}")
             if m.type == "error" else None)
     page.on("pageerror", lambda e: console.add(f"page error: {e} {e.stack or ''}".replace("\n", " ")))
-    page.on("requestfailed", lambda r: console.add(f"request failed: {r.url}"))
+    # a request the browser itself abandons (the next navigation cancels a favicon fetch) is not
+    # a failure of the page
+    page.on("requestfailed", lambda r: console.add(f"request failed: {r.url}")
+            if (r.failure or "") != "net::ERR_ABORTED" else None)
     page.on("response", lambda r: console.add(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     yield page
     context.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from dataclasses import dataclass, field
 
 from course_utils.grading.model import ANSWER, LOCKED, TEST, Exercise
@@ -45,7 +44,6 @@ def run_reference(exercise: Exercise) -> Reference:
     """Run the locked and solution cells of ``exercise`` here; snapshot before each test cell."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    os.environ.setdefault("MPLBACKEND", "Agg")  # plots made by locked cells never open a window
     transformer = TransformerManager()
     namespace: dict = {"__name__": "__course_reference__", "get_ipython": _NoShell}
     reference = Reference()
@@ -73,8 +71,8 @@ def run_reference(exercise: Exercise) -> Reference:
             )
         sink.seek(0)
         sink.truncate()
-    _close_figures()
-    return reference
+    _close_figures()  # (headless, matplotlib picks its Agg backend by itself: the environment,
+    return reference  # which kernels started later in this process inherit, is left alone)
 
 
 def _close_figures() -> None:
