@@ -30,13 +30,15 @@ Team tables are in **long format**: one row per person and skill, with the colum
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Patch
 
 from course_utils.labs.tables import require_columns
+
+if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn (it costs a kernel 0.35 s)
+    import matplotlib.pyplot as plt
 
 __all__ = [
     "AREAS",
@@ -415,6 +417,8 @@ def plot_t_profile(
 
     if ax is None:
         # about 600 px wide at 100 dpi, so that labels stay legible on a phone
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=(6, 5.2 if by == "skill" else 4.6))
     colours = [
         DEEP_COLOUR if v >= deep_level else BROAD_COLOUR if v >= broad_level else BELOW_COLOUR
@@ -422,6 +426,8 @@ def plot_t_profile(
     ]
     x = np.arange(len(values))
     ax.bar(x, values.to_numpy(), color=colours, edgecolor="white", width=0.8)
+    from matplotlib.patches import Patch
+
     handles = [
         Patch(color=DEEP_COLOUR, label=f"deep (level >= {deep_level})"),
         Patch(color=BROAD_COLOUR, label=f"broad (level >= {broad_level})"),
@@ -463,6 +469,8 @@ def plot_coverage_heatmap(
     if np.isnan(values).any():
         raise SkillsProfileError("plot_coverage_heatmap: the matrix has empty (NaN) cells")
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=(min(5.0, 1.0 * matrix.shape[1] + 2.6), 0.45 * matrix.shape[0] + 1.8))
     image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=0, vmax=max(values.max(), 1))
     ax.set_xticks(range(matrix.shape[1]))

@@ -12,12 +12,14 @@ as an argument so that the call stays visible and can be changed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.axes import Axes
 
 from course_utils.labs.tables import require_columns
+
+if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn (it costs a kernel 0.35 s)
+    from matplotlib.axes import Axes
 
 __all__ = [
     "OPERATIONAL",
@@ -136,6 +138,8 @@ def plot_weekly_shares(shares: pd.DataFrame, ax: Axes | None = None, target: flo
     if target is not None and not 0 <= target <= 1:
         raise TimeLogError(f"plot_weekly_shares: target must be a share between 0 and 1, got {target!r}")
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _fig, ax = plt.subplots(figsize=(6, 4.2))
     bottom = pd.Series(0.0, index=shares.index)
     positions = range(len(shares.index))
