@@ -19,6 +19,7 @@ import contextlib
 import json
 import signal
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from queue import Empty
@@ -381,19 +382,46 @@ async def _wait_for_ready(kc: Any, km: AsyncKernelManager, timeout: float) -> No
 
 async def _stop(client: GradingClient, km: AsyncKernelManager, sandbox: Sandbox) -> None:
     """Kill the kernel at once. Inside the sandbox, killing it ends its PID namespace: every
-    process the kernel started dies with it. Without a sandbox, its process tree is killed."""
+    process the kernel started dies with it; the grader waits (briefly) until they are gone, so
+    none outlives ``course grade``. Without a sandbox, its process tree is killed."""
     pid = None
     with contextlib.suppress(Exception):
         pid = getattr(km.provisioner, "pid", None)
+    inside: list[psutil.Process] = []
+    if pid:
+        with contextlib.suppress(psutil.Error):
+            inside = psutil.Process(pid).children(recursive=True)
     if pid and not sandbox.isolated:
         _kill_tree(pid)
     with contextlib.suppress(Exception):
         await km._kill_kernel()
+    if inside:
+        await asyncio.get_running_loop().run_in_executor(None, _wait_gone, inside)
     with contextlib.suppress(Exception):
         if client.kc is not None:
             client.kc.stop_channels()
     with contextlib.suppress(Exception):
         await km.cleanup_resources()
+
+
+def _wait_gone(processes: list[psutil.Process], timeout: float = 3.0) -> None:
+    """Wait until ``processes`` have ended (zombies count as ended); kill any that linger."""
+    deadline = monotonic() + timeout
+    while monotonic() < deadline:
+        alive = [p for p in processes if _running(p)]
+        if not alive:
+            return
+        time.sleep(0.02)
+    for proc in processes:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _kill_tree(pid: int) -> None:
