@@ -163,3 +163,44 @@ def test_deep_values_are_refused() -> None:
         data = [data]
     with pytest.raises(ProtocolError, match="nested too deeply"):
         decode(data)
+
+
+def test_hidden_tests_may_draw_fresh_inputs_per_run() -> None:
+    """A hidden test with random inputs: a right function always passes, a hard-coded one never."""
+    from course_utils.grading.model import exercise_from_notebook
+
+    from .notebooks import tiny_source
+
+    source = tiny_source()
+    for cell in source.cells:
+        if cell.get("id") == "q3-share-tests":
+            cell.source = (
+                "assert share(1, 4) == 0.25\n### BEGIN HIDDEN TESTS\nimport random\nfor _ in range(5):\n"
+                "    a, b = random.randint(1, 1000), random.randint(1, 1000)\n"
+                "    check_close(share(a, b), a / b)\n### END HIDDEN TESTS"
+            )
+    exercise = exercise_from_notebook(source, Path("tiny.ipynb"))
+    assert "random.randint" in exercise.cell("q3-share-tests").source
+    jobs = []
+    for who, body in (
+        ("right", "def share(part, whole):\n    return part / whole"),
+        ("hard_coded", "def share(part, whole):\n    return 0.25"),
+    ):
+        notebook = json.loads(json.dumps(source))
+        for cell in notebook["cells"]:
+            if cell.get("id") == "q3-share-answer":
+                cell["source"] = body
+        import nbformat
+
+        sub = Submission(
+            Path(f"{who}.ipynb"),
+            f"{who}.ipynb",
+            who,
+            exercise.name,
+            notebook=nbformat.from_dict(notebook),
+        )
+        jobs.append(GradingJob(sub, exercise))
+    rows = grade_notebooks(jobs, workers=2, limits=Limits(), deny=[], progress=False)
+    share = {r.student: r for r in rows if r.question == "q3-share"}
+    assert share["right"].status == "ok" and share["hard_coded"].status == "failed"
+    assert "hidden tests: 1 of 1 failed" in share["hard_coded"].message
