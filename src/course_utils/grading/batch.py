@@ -13,6 +13,7 @@ with a status; the batch always finishes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from course_utils.grading.judge.statements import (
 )
 from course_utils.grading.model import ANSWER, TEST, Exercise
 from course_utils.grading.rebuild import RebuiltNotebook, rebuild
-from course_utils.grading.runner import PlannedCell, run_notebook
+from course_utils.grading.runner import PlannedCell, run_notebook, start_kernel
 from course_utils.grading.sandbox import Limits, SandboxFactory
 from course_utils.grading.scoring import QuestionResult, refused_results, score_run
 from course_utils.grading.submissions import Submission
@@ -134,11 +135,14 @@ async def _grade_all(
         slots.put_nowait(slot)
     bar = tqdm(total=len(jobs), unit="nb", desc="grading", disable=not progress, leave=True)
     results: list[QuestionResult] = []
+    gradable = sum(1 for job in jobs if _gradable(job))
+    spare = _SpareKernels(factory, limits, gradable)
 
     async def one(job: GradingJob) -> None:
         slot = await slots.get()
         try:
-            rows = await grade_one(job, compiled, factory, slot, limits)
+            kernel = spare.take(slot) if _gradable(job) else None
+            rows = await grade_one(job, compiled, factory, slot, limits, kernel=kernel)
         except Exception as exc:  # a grader bug must not stop the batch
             rows = _grader_error(job, exc)
         finally:
@@ -152,7 +156,44 @@ async def _grade_all(
         await asyncio.gather(*(one(job) for job in jobs))
     finally:
         bar.close()
+        await spare.close()
     return results
+
+
+def _gradable(job: GradingJob) -> bool:
+    sub = job.submission
+    return sub.status is None and job.exercise is not None and sub.notebook is not None
+
+
+class _SpareKernels:
+    """One kernel started ahead per slot: while a slot's notebook runs, the kernel for its next
+    notebook starts in a sandbox of its own (its own namespaces: the two cannot see each other)."""
+
+    def __init__(self, factory: SandboxFactory, limits: Limits, needed: int) -> None:
+        self.factory = factory
+        self.limits = limits
+        self.needed = needed  # kernels still to hand out
+        self.ready: dict[int, asyncio.Task] = {}
+
+    def take(self, slot: int) -> asyncio.Task:
+        """The started (or starting) kernel for ``slot``; starts the next one for it."""
+        self.needed -= 1
+        task = self.ready.pop(slot, None) or self._start(slot)
+        if self.needed >= 1 and len(self.ready) < self.needed:
+            self.ready[slot] = self._start(slot)
+        return task
+
+    def _start(self, slot: int) -> asyncio.Task:
+        return asyncio.ensure_future(start_kernel(self.factory.create(slot), self.limits))
+
+    async def close(self) -> None:
+        """Stop the kernels started but never used."""
+        for task in self.ready.values():
+            with contextlib.suppress(Exception):
+                kernel = await task
+                await kernel.stop()
+                kernel.sandbox.remove()
+        self.ready.clear()
 
 
 async def grade_one(
@@ -161,18 +202,26 @@ async def grade_one(
     factory: SandboxFactory,
     slot: int,
     limits: Limits,
+    *,
+    kernel: asyncio.Task | None = None,
 ) -> list[QuestionResult]:
-    """Grade one job in a fresh sandbox (slot ``slot``); the rows of its results."""
+    """Grade one job in a fresh sandbox (slot ``slot``), or with ``kernel`` (a task that starts
+    one, see :func:`~course_utils.grading.runner.start_kernel`); the rows of its results."""
     sub, exercise = job.submission, job.exercise
-    if sub.status is not None or exercise is None or sub.notebook is None:
+    if not _gradable(job):
         return refused_results(sub, exercise, sandboxed=factory.isolated)
+    assert exercise is not None and sub.notebook is not None
     prepared = compiled[exercise.name]
-    rebuilt = rebuild(exercise, sub.notebook)
-    planned = plan_cells(rebuilt, prepared)
-    sandbox = factory.create(slot)
+    started = await kernel if kernel is not None else None
+    sandbox = started.sandbox if started is not None else factory.create(slot)
     try:
-        run = await run_notebook(planned, sandbox, limits)
+        rebuilt = rebuild(exercise, sub.notebook)
+        planned = plan_cells(rebuilt, prepared)
+        run = await run_notebook(planned, sandbox, limits, kernel=started)
+        started = None  # run_notebook stopped it
     finally:
+        if started is not None:
+            await started.stop()
         sandbox.remove()
     return score_run(sub, rebuilt, run, prepared.statements, sandboxed=factory.isolated)
 

@@ -37,7 +37,15 @@ from course_utils.grading.judge.evaluate import Judgement, KernelReply
 from course_utils.grading.protocol import VALUES_MIME
 from course_utils.grading.sandbox import INSIDE, Limits, Sandbox, kernel_environment
 
-__all__ = ["CellRun", "NotebookRun", "PlannedCell", "describe_exit", "run_notebook"]
+__all__ = [
+    "CellRun",
+    "NotebookRun",
+    "PlannedCell",
+    "StartedKernel",
+    "describe_exit",
+    "run_notebook",
+    "start_kernel",
+]
 
 MAX_REPLIES = 20  # protocol replies kept per request (one is expected)
 TICK = 0.25  # seconds between checks of deadlines and kernel liveness
@@ -236,31 +244,65 @@ class _Session:
         return KernelReply(cell_run.status, list(replies), cell_run.ename, cell_run.evalue)
 
 
-async def run_notebook(cells: list[PlannedCell], sandbox: Sandbox, limits: Limits) -> NotebookRun:
-    """Run ``cells`` in order in a new kernel inside ``sandbox``; never raises for kernel trouble."""
-    started = monotonic()
-    run = NotebookRun(cells={c.key: CellRun(c.key) for c in cells})
+@dataclass
+class StartedKernel:
+    """A kernel started in its sandbox, ready for a notebook (or the reason it did not start)."""
+
+    sandbox: Sandbox
+    km: SandboxedKernelManager
+    client: GradingClient
+    stderr: Any
+    error: str = ""
+
+    async def stop(self) -> None:
+        """Kill the kernel and everything in its sandbox (used for a kernel never given work)."""
+        await _stop(self.client, self.km, self.sandbox)
+        self.stderr.close()
+
+
+async def start_kernel(sandbox: Sandbox, limits: Limits) -> StartedKernel:
+    """Start a kernel in ``sandbox`` and wait until it answers; never raises for kernel trouble.
+
+    The batch starts the next kernel of a slot while the slot's current notebook runs, so that
+    the second or so Python and ipykernel take to start overlaps with other work.
+    """
     nb = nbformat.v4.new_notebook()
     km = SandboxedKernelManager(sandbox)
     client = GradingClient(nb, km, limits)
-    stderr = open(sandbox.stderr_log, "wb")  # noqa: SIM115 - closed in finally
+    stderr = open(sandbox.stderr_log, "wb")  # noqa: SIM115 - closed by run_notebook or stop()
+    started = StartedKernel(sandbox, km, client, stderr)
     try:
-        try:
-            await client.async_start_new_kernel(
-                cwd=str(sandbox.work),
-                env=kernel_environment(None if sandbox.isolated else str(sandbox.home)),
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                preexec_fn=sandbox.preexec(limits),
-            )
-            client.kc = km.client()
-            client.kc.start_channels()
-            await _wait_for_ready(client.kc, km, timeout=60)
-            client.kc.allow_stdin = False
-        except Exception as exc:  # start-up failures come in many types
-            run.start_error = f"the kernel did not start ({_first_line(exc)})"
+        await client.async_start_new_kernel(
+            cwd=str(sandbox.work),
+            env=kernel_environment(None if sandbox.isolated else str(sandbox.home)),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=sandbox.preexec(limits),
+        )
+        client.kc = km.client()
+        client.kc.start_channels()
+        await _wait_for_ready(client.kc, km, timeout=60)
+        client.kc.allow_stdin = False
+    except Exception as exc:  # start-up failures come in many types
+        started.error = f"the kernel did not start ({_first_line(exc)})"
+    return started
+
+
+async def run_notebook(
+    cells: list[PlannedCell], sandbox: Sandbox, limits: Limits, kernel: StartedKernel | None = None
+) -> NotebookRun:
+    """Run ``cells`` in order in a new kernel inside ``sandbox`` (or in ``kernel``, started there
+    beforehand by :func:`start_kernel`); never raises for kernel trouble. The kernel is stopped
+    at the end, whatever happened."""
+    run = NotebookRun(cells={c.key: CellRun(c.key) for c in cells})
+    kernel = kernel if kernel is not None else await start_kernel(sandbox, limits)
+    started = monotonic()
+    client, km = kernel.client, kernel.km
+    try:
+        if kernel.error:
+            run.start_error = kernel.error
             return run
-        session = _Session(client, nb, limits, started + limits.notebook_timeout)
+        session = _Session(client, client.nb, limits, started + limits.notebook_timeout)
         for planned in cells:
             cell_run = run.cells[planned.key]
             if monotonic() >= session.deadline:
@@ -285,8 +327,7 @@ async def run_notebook(cells: list[PlannedCell], sandbox: Sandbox, limits: Limit
                 run.death = await _death_reason(km, cell_run)
                 break
     finally:
-        await _stop(client, km, sandbox)
-        stderr.close()
+        await kernel.stop()
         run.runtime_s = monotonic() - started
     return run
 
