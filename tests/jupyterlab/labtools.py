@@ -42,9 +42,14 @@ class LabServer:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = base / "jupyter-lab.log"
         env = dict(os.environ)
-        for name, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                          ("JUPYTER_DATA_DIR", "data"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-                          ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython")]:
+        for name, sub in [
+            ("JUPYTER_CONFIG_DIR", "config"),
+            ("JUPYTER_RUNTIME_DIR", "runtime"),
+            ("JUPYTER_DATA_DIR", "data"),
+            ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+            ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+            ("IPYTHONDIR", "ipython"),
+        ]:
             (base / sub).mkdir()
             env[name] = str(base / sub)
         env["OMP_NUM_THREADS"] = "1"
@@ -57,7 +62,8 @@ class LabServer:
         notes = base / "settings" / "@jupyterlab" / "apputils-extension"
         notes.mkdir(parents=True)
         (notes / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
         # Every cell drawn at once (JupyterLab 4 draws only the cells in view by default).
         tracker = base / "settings" / "@jupyterlab" / "notebook-extension"
         tracker.mkdir(parents=True)
@@ -65,16 +71,30 @@ class LabServer:
         env.pop("JUPYTER_PATH", None)
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-             "--LabApp.expose_app_in_browser=True",
-             "--JupyterNotebookApp.expose_app_in_browser=True", "--LabApp.news_url=",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-             "--LabApp.extension_manager=readonly", "--ServerApp.open_browser=False",
-             "--ServerApp.allow_root=True"],
-            cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={self.root}",
+                "--LabApp.expose_app_in_browser=True",
+                "--JupyterNotebookApp.expose_app_in_browser=True",
+                "--LabApp.news_url=",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.extension_manager=readonly",
+                "--ServerApp.open_browser=False",
+                "--ServerApp.allow_root=True",
+            ],
+            cwd=self.root,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60) -> None:
@@ -108,8 +128,7 @@ class LabServer:
         with urllib.request.urlopen(self.api("sessions"), timeout=5) as resp:
             sessions = json.load(resp)
         for session in sessions:
-            request = urllib.request.Request(self.api(f"sessions/{session['id']}"),
-                                             method="DELETE")
+            request = urllib.request.Request(self.api(f"sessions/{session['id']}"), method="DELETE")
             urllib.request.urlopen(request, timeout=10).close()
 
     def stop(self) -> None:
@@ -177,7 +196,9 @@ class LabPage:
     def wait_idle(self) -> None:
         self.page.wait_for_function(
             f"(() => {{ try {{ const k = {KERNEL_JS}; return k.connectionStatus === 'connected'"
-            " && k.status === 'idle'; } catch (e) { return false; } })()", timeout=60_000)
+            " && k.status === 'idle'; } catch (e) { return false; } })()",
+            timeout=60_000,
+        )
 
     def command(self, name: str) -> None:
         self.page.evaluate("name => jupyterapp.commands.execute(name)", name)
@@ -187,11 +208,14 @@ class LabPage:
         self.command("notebook:run-all-cells")
         self.page.wait_for_function(
             "n => document.querySelectorAll('.jp-OutputArea .selfcheck .sc-check').length >= n",
-            arg=widgets, timeout=60_000)
+            arg=widgets,
+            timeout=60_000,
+        )
         self.wait_idle()
         self.page.wait_for_function(
             "() => [...document.querySelectorAll('.jp-OutputArea .selfcheck[data-ready]')]"
-            ".every(e => +e.dataset.done >= 1)")
+            ".every(e => +e.dataset.done >= 1)"
+        )
 
     def kernel(self, code: str) -> str:
         """Run ``code`` in the notebook's kernel (not in a cell); return what it printed."""
@@ -206,13 +230,16 @@ class LabPage:
                  };
                  await future.done;
                  return out;
-               }""".replace("KERNEL", KERNEL_JS), code)
+               }""".replace("KERNEL", KERNEL_JS),
+            code,
+        )
 
     def restart_kernel(self) -> None:
         """Restart the kernel through the REST API (no dialog), and wait until it is idle."""
         kernel_id = self.page.evaluate(f"{KERNEL_JS}.id")
-        request = urllib.request.Request(self.server.api(f"kernels/{kernel_id}/restart"),
-                                         method="POST")
+        request = urllib.request.Request(
+            self.server.api(f"kernels/{kernel_id}/restart"), method="POST"
+        )
         urllib.request.urlopen(request, timeout=60).close()
         self.page.wait_for_timeout(500)
         self.wait_idle()
@@ -220,7 +247,8 @@ class LabPage:
     def save(self) -> None:
         self.command("docmanager:save")
         self.page.wait_for_function(
-            "() => !jupyterapp.shell.currentWidget.context.model.dirty", timeout=20_000)
+            "() => !jupyterapp.shell.currentWidget.context.model.dirty", timeout=20_000
+        )
 
     def text(self) -> str:
         """Everything the notebook shows, as text."""
