@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     from course_utils.lms.cli import add_lms_parsers
 
     add_lms_parsers(subparsers)
+    from course_utils.labs.export import add_export_parser
+
+    add_export_parser(subparsers)
     return parser
 
 
