@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from labtools import REPO_ROOT, LabPage, Traffic
 
-pytestmark = pytest.mark.jupyterlab
+pytestmark = [pytest.mark.jupyterlab, pytest.mark.xdist_group("jupyterlab-server")]
 
 # Every text a learner must not see before answering carries a marker word.
 SPECS = {
