@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import tomllib
-from jupyter_client.manager import start_new_kernel
 from labtools import REPO_ROOT, load_prepare_labs
 
 tool = load_prepare_labs()
@@ -116,25 +115,41 @@ def pip(python: Path, *args: str, cwd: Path | None = None) -> None:
 
 def run_in_kernel(python: Path, code: str, timeout: float = PIP_TIMEOUT) -> str:
     """Run ``code`` in an ipykernel of ``python``; return its printed output (fail on error)."""
-    km, kc = start_new_kernel(
-        kernel_cmd=[str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    )
-    out: list[str] = []
-    try:
-        reply = kc.execute_interactive(
-            code,
-            timeout=timeout,
-            output_hook=lambda m: out.append(
-                m["content"].get("text", "")
-                if m["msg_type"] == "stream"
-                else json.dumps(m["content"].get("evalue", ""))
-                if m["msg_type"] == "error"
-                else ""
+    import tempfile
+
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    with tempfile.TemporaryDirectory() as kernels:
+        spec = Path(kernels) / "fresh"
+        spec.mkdir()
+        argv = [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        (spec / "kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": "fresh", "language": "python"})
+        )
+        km = KernelManager(
+            kernel_name="fresh",
+            kernel_spec_manager=KernelSpecManager(
+                kernel_dirs=[kernels], ensure_native_kernel=False
             ),
         )
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+        km.start_kernel(env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+        kc = km.client()
+        kc.start_channels()
+        out: list[str] = []
+
+        def hook(msg: dict) -> None:
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+
+        try:
+            kc.wait_for_ready(timeout=120)
+            reply = kc.execute_interactive(code, timeout=timeout, output_hook=hook)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
     assert reply["content"]["status"] == "ok", "".join(out)
     return "".join(out)
 
