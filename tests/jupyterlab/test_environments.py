@@ -204,7 +204,8 @@ def test_colab_install_cell_installs_and_imports_course_utils(tmp_path):
     repo = copy_repository(tmp_path / "repo")
     python = fresh_venv(tmp_path / "colab-env")
     pip(python, "ipykernel")
-    cell = tool.colab_cell_source(tool.Repository(url=repo.as_uri(), branch="main"))
+    # (a netloc: the pip of a fresh venv rejects git+file:/// URLs)
+    cell = tool.colab_cell_source(tool.Repository(url=f"file://localhost{repo}", branch="main"))
     fake_colab = (
         "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n"
     )
