@@ -169,3 +169,16 @@ def test_exporter_class_is_registered():
     from nbconvert.exporters import get_exporter
 
     assert get_exporter("course_lab") is LabHTMLExporter
+
+
+@pytest.mark.parametrize("content", [None, "{not json"])
+def test_export_of_a_bad_notebook_is_one_line_naming_the_file(tmp_path, content):
+    path = tmp_path / "broken.ipynb"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit) as info:
+        export_lab(path)
+    message = str(info.value)
+    assert (
+        message.startswith(f"export-lab: {path}: cannot read the notebook") and "\n" not in message
+    )

@@ -462,3 +462,13 @@ def test_notebook7_smoke(lab, lab_server):
     assert "Correct!" in check(numeric)
     assert py(lab, "[q_single.answer, q_numeric.correct]", ["2018", True]) == ["2018", True]
     assert lab.page.locator(".sc-summary").count() == 0
+
+
+def test_jupyterlab_offers_the_offline_export(lab_server):
+    """File > Save and Export Notebook As lists the course's exporter (nbconvert entry point)."""
+    import urllib.request
+
+    with urllib.request.urlopen(lab_server.api("nbconvert"), timeout=30) as resp:
+        formats = json.load(resp)
+    assert "course_lab" in formats
+    assert formats["course_lab"]["output_mimetype"] == "text/html"
