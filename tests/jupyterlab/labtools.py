@@ -193,12 +193,18 @@ class LabPage:
         self.wait_idle()
         return self
 
-    def wait_idle(self) -> None:
-        self.page.wait_for_function(
-            f"(() => {{ try {{ const k = {KERNEL_JS}; return k.connectionStatus === 'connected'"
-            " && k.status === 'idle'; } catch (e) { return false; } })()",
-            timeout=60_000,
+    def wait_idle(self, timeout: float = 60_000) -> None:
+        probe = (
+            f"(() => {{ try {{ const k = {KERNEL_JS}; return [k.connectionStatus, k.status]; }}"
+            " catch (e) { return String(e); } })()"
         )
+        try:
+            self.page.wait_for_function(
+                f"(() => {{ const s = {probe}; return s[0] === 'connected' && s[1] === 'idle'; }})()",
+                timeout=timeout,
+            )
+        except Exception as exc:
+            raise AssertionError(f"kernel not idle: {self.page.evaluate(probe)}") from exc
 
     def command(self, name: str) -> None:
         self.page.evaluate("name => jupyterapp.commands.execute(name)", name)
@@ -235,13 +241,8 @@ class LabPage:
         )
 
     def restart_kernel(self) -> None:
-        """Restart the kernel through the REST API (no dialog), and wait until it is idle."""
-        kernel_id = self.page.evaluate(f"{KERNEL_JS}.id")
-        request = urllib.request.Request(
-            self.server.api(f"kernels/{kernel_id}/restart"), method="POST"
-        )
-        urllib.request.urlopen(request, timeout=60).close()
-        self.page.wait_for_timeout(500)
+        """Restart the kernel as Kernel > Restart does (without its dialog); wait until idle."""
+        self.page.evaluate(f"async () => {{ await {KERNEL_JS}.restart(); }}")
         self.wait_idle()
 
     def save(self) -> None:

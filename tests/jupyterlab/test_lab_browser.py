@@ -434,8 +434,10 @@ def test_restart_rerun_and_save_restart_reload(lab, lab_server):
     assert "model not found" not in text and "Error displaying widget" not in text
     assert_question_only(text)
     assert "Which year is lowest?" in text and "Which shape?" in text
+    assert text.count("Run this cell to check your answer.") == 2
     lab.run_all(widgets=2)
     single = question(lab, "lab-single")
+    assert "Run this cell" not in lab.outputs()
     single.locator("label", has_text="2017").click()
     assert "Correct!" in check(single)
     assert py(lab, "q_single.correct", True) is True

@@ -52,7 +52,9 @@ def test_hook_drops_self_check_views_and_state_only():
     ext.pre_save_hook(model=model, path="lab.ipynb", contents_manager=None)
     first, second = nb["cells"][0]["outputs"]
     assert VIEW not in first["data"] and ext.MARKER in first["data"]["text/html"]
-    assert first["data"]["text/html"] == render_html(question(SPEC))
+    html = render_html(question(SPEC))
+    assert first["data"]["text/html"] == html.replace("</legend>", "</legend>" + ext.RERUN_NOTE, 1)
+    assert ext.with_rerun_note(first["data"]["text/html"]) == first["data"]["text/html"]
     assert second["data"][VIEW]["model_id"] == "slider", "other widgets keep their views"
     assert list(nb["metadata"]["widgets"][STATE]["state"]) == ["slider"]
 

@@ -5,9 +5,10 @@ pointer to a model that lives in the kernel) beside the static ``text/html``. Af
 restart and a page reload that model is gone, and the front end shows "Error displaying widget:
 model not found" in place of the question. This extension, enabled by
 ``etc/jupyter/jupyter_server_config.d/course_utils.json`` (installed with the package), registers a
-pre-save hook that writes every self-check output without its widget view, and drops saved widget
-state of self-check models (which would load a saved copy of the script). The notebook on disk
-then shows what the book shows: the question with every answer hidden, until the cell runs again.
+pre-save hook that writes every self-check output without its widget view, with a line "Run this
+cell to check your answer." under its prompt, and drops saved widget state of self-check models
+(which would load a saved copy of the script). The notebook on disk then shows the question with
+every answer hidden, as the book does before its script runs, until the cell runs again.
 
 Only outputs whose HTML is a self-check (class ``selfcheck-v2``) are touched; other widgets keep
 their views. The browser's copy of the notebook is not changed: the live widget stays live.
@@ -30,6 +31,18 @@ def _is_selfcheck_output(data: dict[str, Any]) -> bool:
     return isinstance(html, str) and MARKER in html
 
 
+RERUN_NOTE = '<p class="sc-rerun"><em>Run this cell to check your answer.</em></p>'
+"""Shown under the prompt of a saved question until the cell runs again (the script removes it)."""
+
+
+def with_rerun_note(html: str | list[str]) -> str:
+    """The static question with :data:`RERUN_NOTE` after its prompt (once)."""
+    html = "".join(html) if isinstance(html, list) else html
+    if "sc-rerun" in html or "</legend>" not in html:
+        return html
+    return html.replace("</legend>", "</legend>" + RERUN_NOTE, 1)
+
+
 def strip_selfcheck_views(nb: dict[str, Any]) -> int:
     """Drop self-check widget views and saved self-check widget state from ``nb`` in place.
 
@@ -41,6 +54,7 @@ def strip_selfcheck_views(nb: dict[str, Any]) -> int:
             data = output.get("data")
             if isinstance(data, dict) and WIDGET_VIEW in data and _is_selfcheck_output(data):
                 del data[WIDGET_VIEW]
+                data["text/html"] = with_rerun_note(data["text/html"])
                 dropped += 1
     widgets = (nb.get("metadata") or {}).get("widgets")
     state = widgets.get(WIDGET_STATE, {}).get("state") if isinstance(widgets, dict) else None

@@ -138,6 +138,7 @@ function init(root, opts = {}) {
   try { key = JSON.parse(root.querySelector(".sc-data").textContent); } catch { return null; }
   if (!key || key.f !== VERSION) return null;
   root.dataset.ready = "1";
+  root.querySelectorAll(".sc-rerun").forEach(e => e.remove()); // "Run this cell..." of a saved notebook
   const model = opts.model, widget = !!model, t = key.type, choice = t === "single" || t === "multiple";
   if (widget) { // ids and radio names unique per view: two views of one question never interfere
     const suffix = `-w${++instances}${Math.random().toString(36).slice(2, 7)}`;
