@@ -18,10 +18,8 @@ Use it as ``course export-lab LAB.ipynb [-o OUT.html]`` or
 
 from __future__ import annotations
 
-import argparse
 import copy
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -143,20 +141,3 @@ def export_lab(source: Path, target: Path | None = None) -> Path:
     target = target or source.with_suffix(".html")
     target.write_text(body, encoding="utf-8")
     return target
-
-
-def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "export-lab",
-        help="write a lab notebook as one HTML page that works offline",
-        description=__doc__.split("\n\n")[0],
-    )
-    parser.add_argument("notebook", type=Path, help="the lab notebook (.ipynb)")
-    parser.add_argument("-o", "--output", type=Path, help="the HTML file (default: NOTEBOOK.html)")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    out = export_lab(args.notebook, args.output)
-    print(out, file=sys.stdout)
-    return 0
