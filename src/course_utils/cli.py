@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from course_utils import __version__
 from course_utils.book import add_build_parser
@@ -28,7 +29,35 @@ def build_parser() -> argparse.ArgumentParser:
     from course_utils.lms.cli import add_lms_parsers
 
     add_lms_parsers(subparsers)
+    add_export_parser(subparsers)
     return parser
+
+
+def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``course export-lab``: nbconvert is imported only when the command runs."""
+    parser = subparsers.add_parser(
+        "export-lab",
+        help="write a lab notebook as one HTML page that works offline",
+        description="Write a lab notebook as one HTML page that loads nothing from the network, "
+        "with its self-checks live (see book/labs-anywhere.md).",
+    )
+    parser.add_argument("notebook", type=Path, help="the lab notebook (.ipynb)")
+    parser.add_argument("-o", "--output", type=Path, help="the HTML file (default: NOTEBOOK.html)")
+    parser.set_defaults(func=_export_lab)
+
+
+def _export_lab(args: argparse.Namespace) -> int:
+    try:
+        from course_utils.labs.export import export_lab
+    except ImportError as exc:
+        print(
+            f"course export-lab: needs nbconvert ({exc}); install the lab extra: "
+            'pip install ".[lab]"',
+            file=sys.stderr,
+        )
+        return 2
+    print(export_lab(args.notebook, args.output))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -138,6 +138,7 @@ function init(root, opts = {}) {
   try { key = JSON.parse(root.querySelector(".sc-data").textContent); } catch { return null; }
   if (!key || key.f !== VERSION) return null;
   root.dataset.ready = "1";
+  root.querySelectorAll(".sc-rerun").forEach(e => e.remove()); // "Run this cell..." of a saved notebook
   const model = opts.model, widget = !!model, t = key.type, choice = t === "single" || t === "multiple";
   if (widget) { // ids and radio names unique per view: two views of one question never interfere
     const suffix = `-w${++instances}${Math.random().toString(36).slice(2, 7)}`;
@@ -290,10 +291,19 @@ function init(root, opts = {}) {
     else if (c.contains("sc-retry")) { clear(false); (root.querySelector("input, .sc-up") || checkBtn).focus(); }
     else if (list && (c.contains("sc-up") || c.contains("sc-down"))) move(b, c.contains("sc-up"));
   });
-  root.addEventListener("keydown", ev => {
-    if (input && ev.target === input && ev.key === "Enter") { ev.preventDefault(); doCheck(); }
-    if (KEYS.has(ev.key)) ev.stopPropagation(); // JupyterLab's command mode would take them
-  });
+  // Keys a widget handles never reach a notebook's command mode (ArrowDown: next cell, Enter:
+  // edit mode, Space: scroll, letters in the answer box: a/b/d d...). Notebook 7 handles
+  // shortcuts in the capture phase, so a live widget listens on the window, before any other
+  // handler; stopping the event there keeps the browser's own action (radio arrows, button
+  // clicks). Shift+Enter, Ctrl+Enter, Tab and Escape still reach the notebook.
+  function onKey(ev) {
+    if (!root.contains(ev.target)) return;
+    const chord = ev.ctrlKey || ev.metaKey || ev.altKey, run = ev.shiftKey && ev.key === "Enter";
+    const typing = input && ev.target === input;
+    if (typing && ev.key === "Enter" && !chord && !run) { ev.preventDefault(); doCheck(); }
+    if (!chord && !run && (KEYS.has(ev.key) || typing && ev.key !== "Tab" && ev.key !== "Escape")) ev.stopPropagation();
+  }
+  if (widget) G.addEventListener("keydown", onKey, true); else root.addEventListener("keydown", onKey);
   if (!S) unavailable();
   // Restore: from storage (book) or from the model (widget: the kernel is the only state).
   async function restore(saved) {
@@ -312,7 +322,7 @@ function init(root, opts = {}) {
   if (widget) {
     const redraw = () => { if (!writing) restore(fromModel()); };
     ["response", "tries", "hints", "revealed"].forEach(n => model.on("change:" + n, redraw));
-    q.detach = () => ["response", "tries", "hints", "revealed"].forEach(n => model.off("change:" + n, redraw));
+    q.detach = () => { ["response", "tries", "hints", "revealed"].forEach(n => model.off("change:" + n, redraw)); G.removeEventListener("keydown", onKey, true); };
     ready = restore(fromModel());
   } else {
     let saved = null;
