@@ -210,8 +210,9 @@ def test_writing_outside_is_blocked_and_reported(run: Run) -> None:
 
 
 def test_the_grader_cannot_be_killed(run: Run) -> None:
-    """Its parent inside the sandbox is its own bwrap: killing it ends only its own kernel."""
-    assert set(run.status("kill_grader").values()) == {"kernel_died"}
+    """Its parent inside the sandbox is a PID namespace's init, which ignores signals from
+    inside: the kill changes nothing, the grader and the kernel both carry on."""
+    assert run.status("kill_grader") == _all("ok")
     assert run.status("good") == _all("ok")
 
 

@@ -292,6 +292,7 @@ def _bwrap_prefix(sandbox: Sandbox) -> list[str]:
         "--gid",
         str(INNER_UID),
         "--die-with-parent",
+        "--unshare-pid",  # the kernel's parent is then this namespace's init, which ignores its signals
         "--dev-bind",
         "/",
         "/",
