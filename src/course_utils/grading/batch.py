@@ -13,6 +13,7 @@ with a status; the batch always finishes.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import traceback
@@ -118,9 +119,20 @@ def grade_notebooks(
     """
     factory = SandboxFactory(deny=deny, isolated=sandbox)
     try:
-        return asyncio.run(_grade_all(jobs, workers, limits, factory, progress, on_result))
+        return run_coroutine(_grade_all(jobs, workers, limits, factory, progress, on_result))
     finally:
         factory.close()
+
+
+def run_coroutine(coroutine):
+    """``asyncio.run(coroutine)``, also when this thread already runs an event loop (a notebook,
+    or a test driving a browser with Playwright's sync API): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _grade_all(

@@ -15,7 +15,6 @@ removes the sandboxes' base folders.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import dataclasses
 import hashlib
@@ -33,6 +32,7 @@ from course_utils.grading.batch import (
     _grader_error,
     compile_exercise,
     grade_one,
+    run_coroutine,
 )
 from course_utils.grading.model import Exercise, ExerciseError
 from course_utils.grading.sandbox import Limits, SandboxFactory
@@ -112,7 +112,7 @@ def grade_submission(
     try:
         factory = _factory(options.deny, options.sandbox)
         run = grade_one(job, {exercise.name: compiled}, factory, _slot(), options.limits)
-        results = asyncio.run(run)
+        results = run_coroutine(run)
     except Exception as exc:  # a grader bug must not lose the submission
         results = _grader_error(job, exc)
     return [dataclasses.asdict(r) for r in results]
