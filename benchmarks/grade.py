@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import copy
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -38,6 +37,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from course_utils.grading.markers import solution_code
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EXERCISE = REPO / "exercises" / "ch01_know_thy_technology.ipynb"
@@ -50,9 +51,7 @@ def solutions(source: nbformat.NotebookNode) -> dict[str, str]:
     found = {}
     for cell in source.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            found[cell.id] = re.sub(
-                r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", cell.source, flags=re.M
-            )
+            found[cell.id] = solution_code(cell.source)
     return found
 
 

@@ -48,21 +48,7 @@ def build_book(
     build_dir = out / "_build"
     if clean and build_dir.exists():
         shutil.rmtree(build_dir)
-    cmd = [
-        str(Path(sys.executable).with_name("jupyter-book")),
-        "build",
-        str(root),
-        "--path-output",
-        str(out),
-        "-W",
-        "--keep-going",
-        "-n",
-    ]
-    if clean:
-        cmd.append("--all")
-    if quiet:
-        cmd.append("-q")
-    result = subprocess.run(cmd, cwd=root, check=False)
+    result = _jupyter_book(root, out, every_page=clean, quiet=quiet)
     index = build_dir / "html" / "index.html"
     if result.returncode != 0 or not index.is_file():
         reports = build_dir / "html" / "reports"
@@ -73,6 +59,25 @@ def build_book(
         )
         raise BookBuildError(f"book build failed (exit {result.returncode}){hint}")
     return index
+
+
+def _jupyter_book(source: Path, out: Path, *, every_page: bool, quiet: bool) -> subprocess.CompletedProcess:
+    """``jupyter-book build`` of ``source`` into ``out/_build``: warnings are errors, nitpicky."""
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(source),
+        "--path-output",
+        str(out),
+        "-W",
+        "--keep-going",
+        "-n",
+    ]
+    if every_page:
+        cmd.append("--all")
+    if quiet:
+        cmd.append("-q")
+    return subprocess.run(cmd, cwd=source, check=False)
 
 
 def instructor_source(root: Path) -> Path:
@@ -98,20 +103,7 @@ def build_instructor_book(root: Path, out: Path | None = None, *, quiet: bool = 
     work = out / "_build" / f".{INSTRUCTOR_OUTPUT}-work"
     if work.exists():
         shutil.rmtree(work)
-    cmd = [
-        str(Path(sys.executable).with_name("jupyter-book")),
-        "build",
-        str(source),
-        "--path-output",
-        str(work),
-        "-W",
-        "--keep-going",
-        "-n",
-        "--all",
-    ]
-    if quiet:
-        cmd.append("-q")
-    result = subprocess.run(cmd, cwd=source, check=False)
+    result = _jupyter_book(source, work, every_page=True, quiet=quiet)
     html = work / "_build" / "html"
     if result.returncode != 0 or not (html / "index.html").is_file():
         raise BookBuildError(

@@ -8,7 +8,6 @@ wrong answer), plus files that cannot be graded.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from grading.adversarial import build
 from grading.notebooks import ANSWERS, solved, tiny_source, with_answer
 
 from course_utils.grading.assign import assign
+from course_utils.grading.markers import solution_code
 
 REPO = Path(__file__).resolve().parents[2]
 CH01 = REPO / "exercises" / "ch01_know_thy_technology.ipynb"
@@ -53,9 +53,7 @@ def _solutions(source: nbformat.NotebookNode) -> dict[str, str]:
     found = {}
     for cell in source.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            found[cell.id] = re.sub(
-                r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", cell.source, flags=re.M
-            )
+            found[cell.id] = solution_code(cell.source)
     return found
 
 

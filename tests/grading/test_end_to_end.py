@@ -67,16 +67,10 @@ def test_grade_succeeds_with_progress_and_summary(graded_twice) -> None:
 def test_results_and_gradebook(graded_twice) -> None:
     _, out = graded_twice[0]
     results = pd.read_csv(out / "results.csv")
-    assert list(results.columns)[:8] == [
-        "student",
-        "exercise",
-        "question",
-        "points",
-        "max_points",
-        "status",
-        "runtime_s",
-        "message",
-    ]
+    from course_utils.grading.reports import RESULT_COLUMNS
+
+    assert list(results.columns) == RESULT_COLUMNS
+    assert RESULT_COLUMNS[-2:] == ["file", "sandbox"] and set(results["sandbox"]) == {"bubblewrap"}
     totals = results.groupby("student")["points"].sum().to_dict()
     assert totals == {"alice": 5, "bob": 0, "carol": 3}
     carol = results[(results["student"] == "carol") & (results["question"] == "q2-by-region")].iloc[

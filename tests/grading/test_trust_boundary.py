@@ -204,3 +204,43 @@ def test_hidden_tests_may_draw_fresh_inputs_per_run() -> None:
     share = {r.student: r for r in rows if r.question == "q3-share"}
     assert share["right"].status == "ok" and share["hard_coded"].status == "failed"
     assert "hidden tests: 1 of 1 failed" in share["hard_coded"].message
+
+
+def test_names_locked_cells_derive_from_answers_come_from_the_kernel() -> None:
+    """A locked cell after an answer that computes from it (``doubled = total * 2``): a test of
+    ``doubled`` must judge the student's value, never the reference run's (which is right)."""
+    import nbformat
+
+    from course_utils.grading.model import exercise_from_notebook
+
+    from .notebooks import tiny_source
+
+    source = tiny_source()
+    at = next(i for i, c in enumerate(source.cells) if c.get("id") == "q1-total-answer")
+    derived = nbformat.v4.new_code_cell("doubled = total * 2")
+    derived.id = "derived"
+    source.cells.insert(at + 1, derived)
+    for cell in source.cells:
+        if cell.get("id") == "q1-total-tests":
+            cell.source = "check_type(total, int)\n### BEGIN HIDDEN TESTS\ncheck_equal(doubled, 84)\n### END HIDDEN TESTS"
+    exercise = exercise_from_notebook(source, Path("tiny.ipynb"))
+    compiled = compile_exercise(exercise)
+    assert "doubled" in compiled.fetch["q1-total"]
+    assert "doubled" not in compiled.reference.before_test["q1-total"]
+    jobs = []
+    for who, body in (("right", "total = 42"), ("wrong", "total = 41")):
+        notebook = json.loads(json.dumps(source))
+        for cell in notebook["cells"]:
+            if cell.get("id") == "q1-total-answer":
+                cell["source"] = body
+        sub = Submission(
+            Path(f"{who}.ipynb"),
+            f"{who}.ipynb",
+            who,
+            exercise.name,
+            notebook=nbformat.from_dict(notebook),
+        )
+        jobs.append(GradingJob(sub, exercise))
+    rows = grade_notebooks(jobs, workers=2, limits=Limits(), deny=[], progress=False)
+    q1 = {r.student: r.status for r in rows if r.question == "q1-total"}
+    assert q1 == {"right": "ok", "wrong": "failed"}

@@ -27,11 +27,11 @@ from course_utils.grading.judge.evaluate import judge_test_cell
 from course_utils.grading.judge.reference import Reference, run_reference
 from course_utils.grading.judge.statements import (
     TestStatement,
-    answer_names,
     compile_test_cell,
+    kernel_names,
     names_used,
 )
-from course_utils.grading.model import ANSWER, TEST, Exercise
+from course_utils.grading.model import TEST, Exercise
 from course_utils.grading.rebuild import RebuiltNotebook, rebuild
 from course_utils.grading.runner import PlannedCell, run_notebook, start_kernel
 from course_utils.grading.sandbox import Limits, SandboxFactory
@@ -68,7 +68,7 @@ def compile_exercise(exercise: Exercise) -> CompiledExercise:
         for cell in exercise.cells
         if cell.role == TEST and cell.question is not None
     }
-    answers = answer_names([c.source for c in exercise.cells if c.role == ANSWER])
+    answers = kernel_names([(c.role, c.source) for c in exercise.cells if c.cell_type == "code"])
     fetch = {q: sorted(names_used(s) & answers) for q, s in statements.items()}
     reference = run_reference(exercise)
     for question, namespace in reference.before_test.items():  # answers come from the kernel only

@@ -93,6 +93,13 @@ def find_blocks(source: str) -> list[Block]:
     return blocks
 
 
+def solution_code(source: str) -> str:
+    """The source of an answer cell as a solved submission holds it: the solution markers'
+    own lines removed, everything else kept."""
+    drop = {line for b in find_blocks(source) if b.kind == SOLUTION for line in (b.begin, b.end)}
+    return "\n".join(line for number, line in enumerate(source.splitlines()) if number not in drop)
+
+
 def replace_solutions(source: str, placeholder: list[str]) -> str:
     """Replace every solution region (markers included) by ``placeholder``, keeping its indentation.
 

@@ -267,14 +267,11 @@ def _bwrap_prefix(sandbox: Sandbox) -> list[str]:
     ]
     chdir = ["--chdir", str(INSIDE / "work"), "--hostname", "sandbox"]
     bwrap = _bwrap()
+    user = ["--unshare-user", "--uid", str(INNER_UID), "--gid", str(INNER_UID)]
     if sandbox.uid is None:  # not root: one unprivileged bwrap does everything
         return [
             bwrap,
-            "--unshare-user",
-            "--uid",
-            str(INNER_UID),
-            "--gid",
-            str(INNER_UID),
+            *user,
             *namespaces,
             *common,
             *mounts,
@@ -286,11 +283,7 @@ def _bwrap_prefix(sandbox: Sandbox) -> list[str]:
     uid = str(sandbox.uid)
     inner = [
         bwrap,
-        "--unshare-user",
-        "--uid",
-        str(INNER_UID),
-        "--gid",
-        str(INNER_UID),
+        *user,
         "--die-with-parent",
         "--unshare-pid",  # the kernel's parent is then this namespace's init, which ignores its signals
         "--dev-bind",

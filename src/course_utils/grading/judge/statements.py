@@ -8,7 +8,8 @@ kernel exported as data.
 
 Which names come from the kernel? Exactly the *answer names*: names that the source exercise's
 answer cells bind at top level (assignments, ``def``, ``class``, imports, loop targets; and the
-base of ``x[...] = `` or ``x.attr = ``). Every other name a test uses -- lab tables loaded by
+base of ``x[...] = `` or ``x.attr = ``). Names that a locked cell binds from answers count
+too (:func:`kernel_names`). Every other name a test uses -- lab tables loaded by
 locked cells, modules, helpers -- comes from the grader's own run of the source
 (:mod:`.reference`), so rebinding them in an answer cell changes nothing.
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from course_utils.grading import checks
 from course_utils.grading.markers import public_and_hidden_segments
 
-__all__ = ["TestStatement", "answer_names", "compile_test_cell", "names_used"]
+__all__ = ["TestStatement", "answer_names", "compile_test_cell", "kernel_names", "names_used"]
 
 _HELPERS = set(checks.__all__)
 
@@ -140,6 +141,29 @@ def answer_names(sources: list[str]) -> set[str]:
             continue
         _bound(tree.body, found)
     return found
+
+
+def kernel_names(cells: list[tuple[str, str]]) -> set[str]:
+    """The names whose values must come from the kernel, for cells ``(role, source)`` in order.
+
+    Every answer name, and every name a locked cell binds from them: a locked cell after an
+    answer cell that reads an answer (``summary = ranked.head()``) computes from the student's
+    work, so its result is the student's too, never the reference run's.
+    """
+    derived = answer_names([source for role, source in cells if role == "answer"])
+    for role, source in cells:
+        if role != "locked":
+            continue
+        try:
+            tree = ast.parse(_without_magics(source))
+        except SyntaxError:
+            continue
+        read = {
+            n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+        if read & derived:
+            _bound(tree.body, derived)
+    return derived
 
 
 def _without_magics(source: str) -> str:
