@@ -238,6 +238,8 @@ def test_every_img_has_words_for_alt_text_and_plots_have_size_caption_and_zoom(s
                 plots += 1
                 if not re.search(r'\bwidth="\d+" height="\d+"', img):
                     bad.append(f"{rel}: plot without width/height: {img[:80]}")
+                if 'loading="lazy"' not in img:
+                    bad.append(f"{rel}: plot loads before the text: {img[:80]}")
         for figure in re.findall(r"<figure\b.*?</figure>", page, re.S):
             if "_images/" in figure and (
                 "<figcaption>" not in figure or "course-enlarge" not in figure
@@ -275,10 +277,23 @@ def test_every_page_has_a_description_favicon_and_no_fontawesome_js(site_html):
             bad.append(f"{rel}: no favicon")
         if "fontawesome.js" in page:
             bad.append(f"{rel}: loads fontawesome.js")
-        for script in ("searchtools.js", "language_data.js", "searchindex.js"):
-            tag = re.search(rf'<script[^>]*src="[^"]*{script}[^"]*"[^>]*>', page)
-            if tag and "defer" not in tag.group(0) and rel != "search.html":
-                bad.append(f"{rel}: {script} blocks rendering")
+        head = page.split("</head>", 1)[0]
+        if rel != "search.html":
+            # search_as_you_type is off: only search.html uses the search scripts.
+            for script in ("searchtools.js", "language_data.js", "searchindex.js"):
+                if re.search(rf'<script[^>]*src="[^"]*{script}', page):
+                    bad.append(f"{rel}: loads {script}, which only search.html uses")
+        if 'rel="preload" as="script"' in head:
+            bad.append(f"{rel}: preloads a deferred script")
+        screen_css = [
+            tag
+            for tag in re.findall(r'<link\b[^>]*rel="stylesheet"[^>]*>', head)
+            if 'media="print"' not in tag
+        ]
+        if len(screen_css) != 1 or "_static/course-css/bundle-" not in screen_css[0]:
+            bad.append(f"{rel}: {len(screen_css)} render-blocking stylesheets, not one bundle")
+        if "widget-state+json" in page:
+            bad.append(f"{rel}: carries notebook widget state no script reads")
     assert bad == []
     assert (site_html / "_static/course-favicon.svg").is_file()
 
@@ -326,8 +341,8 @@ def test_icons_and_search_still_work(new_page, site_url):
     assert "Font Awesome" in family
     assert page.evaluate("""() => [...document.fonts].some(f => f.family.includes('Font Awesome 6 Free')
         && f.weight === '900' && f.status === 'loaded')"""), "the icon webfont did not load"
-    assert page.evaluate("() => typeof Search !== 'undefined' && !!Search._index"), (
-        "search index not loaded"
+    assert page.evaluate("() => typeof Search === 'undefined'"), (
+        "a chapter page loaded the search scripts; only search.html needs them"
     )
     page.keyboard.press("Control+k")
     field = page.locator("#pst-search-dialog input[name=q]")
@@ -386,3 +401,21 @@ def test_print_from_dark_mode(new_page, site_url, tmp_path: Path):
         .map(s => { const st = getComputedStyle(document.querySelector(s)); return [st.color, st.backgroundColor]; })""")
     assert all(_luminance(color) < 0.25 for color, _ in code), code
     assert _luminance(code[0][1]) > 0.9, f"code prints on a dark panel: {code[0]}"
+
+    # The plots load lazily (after the text) but all of them once the page has: every one is in
+    # the print (the PDF's images with the plots, less its images without them).
+    plots = page.locator(".bd-article img[src*='_images/']")
+    count = plots.count()
+    assert count >= 2
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.bd-article img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        timeout=10_000,
+    )
+    assert plots.first.get_attribute("loading") == "eager", "course-images.js did not run"
+    with_plots = page.pdf(format="A4").count(b"/Subtype /Image")
+    plots.evaluate_all("imgs => imgs.forEach(i => i.remove())")
+    without_plots = page.pdf(format="A4").count(b"/Subtype /Image")
+    assert with_plots - without_plots == count, (
+        f"{with_plots - without_plots} of the lab's {count} plots are in its print"
+    )

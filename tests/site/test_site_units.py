@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pybtex.database import parse_string
 
-from course_utils.site import bibstyle, description, icons, postprocess, printcss
+from course_utils.site import bibstyle, cssbundle, description, icons, postprocess, printcss
 
 pytestmark = pytest.mark.site
 
@@ -93,6 +93,7 @@ def test_plots_get_size_and_a_full_size_link_and_hash_alt_is_reported(tmp_path: 
     assert fixed.count('width="587" height="387"') == 2
     assert '<a class="course-enlarge" href="../_images/ab.png"' in fixed
     assert bad == ["../_images/cd.png"]
+    assert fixed.count('loading="lazy"') == 2, "plots must not compete with the first paint"
 
 
 def test_author_year_labels():
@@ -144,3 +145,96 @@ def test_description_falls_back_and_cuts_at_a_word():
     text = description(doc, "Fallback")
     assert text.endswith("…") and len(text) <= 157 and "  " not in text
     assert description(None, "Glossary – Book") == "Glossary – Book"
+
+
+# --- stylesheet bundles (cssbundle) ---------------------------------------------------------
+
+
+def _site(tmp_path: Path) -> Path:
+    """A built-book folder: themes' CSS with an @import, urls of every kind, two pages."""
+    html = tmp_path / "html"
+    styles = html / "_static" / "styles"
+    styles.mkdir(parents=True)
+    (html / "_static" / "basic.css").write_text("div.body { min-width: 360px; }\n")
+    (styles / "theme.css").write_text('@charset "utf-8";\n@import "../basic.css";\n')
+    (styles / "theme-big.css").write_text(
+        "/*! Bootstrap licence: keep me */\n"
+        '@font-face { src: url("../vendor/fa.woff2?v=6") format("woff2"), url(../vendor/fa.woff#x); }\n'
+        'a { background: url(data:image/png;base64,AAAA) , url("https://example.org/x.png"); }\n'
+        "@media (max-width: 600px) { .logo { background-image: url(img/logo.svg); } }\n"
+        "/*# sourceMappingURL=theme-big.css.map */\n"
+    )
+    (html / "_static" / "course.css").write_text(".course { color: red; }\n")
+    (html / "_static" / "print.css").write_text(".course { color: black; }\n")
+    head = (
+        '<head><link href="{r}_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+        '<link rel="stylesheet" type="text/css" href="{r}_static/styles/theme-big.css?v=2" />\n'
+        '    <link rel="stylesheet" type="text/css" href="{r}_static/course.css" />\n'
+        '<link media="print" rel="stylesheet" type="text/css" href="{r}_static/print.css" />\n'
+        '<link rel="stylesheet" href="https://cdn.example.org/x.css" />\n'
+        '<link rel="icon" href="{r}_static/favicon.svg"/></head><body>'
+        '<link rel="stylesheet" href="{r}_static/course.css" /></body>'
+    )
+    (html / "book").mkdir()
+    (html / "index.html").write_text(head.format(r=""))
+    (html / "book" / "page.html").write_text(head.format(r="../"))
+    return html
+
+
+def test_bundle_keeps_order_inlines_imports_and_rewrites_urls(tmp_path: Path):
+    html = _site(tmp_path)
+    pages = [html / "index.html", html / "book" / "page.html"]
+    assert cssbundle.bundle_pages(html, pages) == 2
+    page = pages[1].read_text()
+    links = [line for line in page.split("</head>")[0].splitlines() if 'rel="stylesheet"' in line]
+    # One bundle for the run of three screen sheets; the print sheet and the CDN link stay.
+    assert len(links) == 3 and "../_static/course-css/bundle-" in links[0], links
+    assert 'media="print"' in links[1] and "cdn.example.org" in links[2]
+    assert (
+        page.split("<body>")[1] == '<link rel="stylesheet" href="../_static/course.css" /></body>'
+    )
+    name = links[0].split("course-css/")[1].split("?")[0]
+    assert name in pages[0].read_text(), "pages with the same sheets share one bundle"
+    css = (html / "_static" / "course-css" / name).read_text()
+    assert css.index("min-width: 360px") < css.index("Bootstrap") < css.index(".course")
+    assert "@import" not in css and "@charset" not in css and "sourceMappingURL" not in css
+    assert "/*! Bootstrap licence: keep me */" in css
+    assert 'url("../styles/vendor/fa.woff2?v=6")' not in css  # ../vendor is beside styles/
+    assert 'url("../vendor/fa.woff2?v=6")' in css and 'url("../vendor/fa.woff#x")' in css
+    assert 'url("../styles/img/logo.svg")' in css
+    assert "url(data:image/png;base64,AAAA)" in css and 'url("https://example.org/x.png")' in css
+
+
+def test_bundle_is_idempotent_and_refreshed_on_an_incremental_build(tmp_path: Path):
+    html = _site(tmp_path)
+    pages = [html / "index.html", html / "book" / "page.html"]
+    cssbundle.bundle_pages(html, pages)
+    once = [p.read_text() for p in pages]
+    assert cssbundle.bundle_pages(html, pages) == 0
+    assert [p.read_text() for p in pages] == once
+    # An incremental build rewrites no page but changes a source: the bundle follows.
+    (html / "_static" / "course.css").write_text(".course { color: green; }\n")
+    cssbundle.bundle_pages(html, [])
+    (bundle,) = (html / "_static" / "course-css").glob("bundle-*.css")
+    assert "green" in bundle.read_text() and "red" not in bundle.read_text()
+
+
+def test_bundle_a_media_import_and_refuse_what_cannot_be_inlined(tmp_path: Path):
+    html = _site(tmp_path)
+    static = html / "_static"
+    (static / "styles" / "theme.css").write_text(
+        '@import url("../basic.css") screen and (min-width: 1px);\n'
+    )
+    css = cssbundle.stylesheet_text(static / "styles" / "theme.css", static)
+    assert css.startswith("@media screen and (min-width: 1px) {") and "min-width: 360px" in css
+    for rule, problem in [
+        ('@import "../basic.css" layer(base);', "cannot be inlined"),
+        ('@import "https://fonts.example.org/a.css";', "not a file of the book"),
+        ('@import "missing.css";', "missing.css: no such file"),
+        ('@import "theme.css";', "@import loop"),
+    ]:
+        (static / "styles" / "theme.css").write_text(rule)
+        with pytest.raises(cssbundle.BundleError, match=problem):
+            cssbundle.stylesheet_text(static / "styles" / "theme.css", static)
+    with pytest.raises(cssbundle.BundleError, match=r"^_static/styles/theme.css: "):
+        cssbundle.bundle_pages(html, [html / "index.html"])

@@ -3,15 +3,19 @@
 Registered in ``_config.yml`` (``sphinx: extra_extensions: course_utils.site``). Without forking
 the theme it
 
-* overrides ``layout.html`` (``templates/``) to drop ``fontawesome.js`` and defer the search scripts,
+* overrides ``layout.html`` (``templates/``) to drop ``fontawesome.js`` and the theme's script
+  preloads, and to load the search scripts only where search uses them,
   defers the other script files in <head> and drops the unused Thebe stylesheet;
-* adds ``course-site.css`` (focus, wrapping, scroll hints, print) and ``course-nav-fix.js``
-  (the phone navigation buttons, pydata-sphinx-theme #2451 / sphinx-book-theme #988) to every page;
+* adds ``course-site.css`` (focus, wrapping, scroll hints, print), ``course-nav-fix.js``
+  (the phone navigation buttons, pydata-sphinx-theme #2451 / sphinx-book-theme #988) and
+  ``course-images.js`` (lazy plots, all loaded once the page has: print) to every page;
 * gives every page a meta description, the book a favicon and a default colour mode;
 * after the build, rewrites a few theme and notebook fragments for accessibility
   (:mod:`course_utils.site.postprocess`) and writes the print colours for dark mode
   (:mod:`course_utils.site.printcss`);
 * cuts the theme's icon webfonts down to the icons the book shows (:mod:`course_utils.site.icons`);
+* replaces each page's dozen render-blocking stylesheets by one bundle
+  (:mod:`course_utils.site.cssbundle`);
 * registers the ``course_author_year`` bibliography style (:mod:`course_utils.site.bibstyle`).
 """
 
@@ -27,7 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from course_utils.site import bibstyle, icons, postprocess, printcss
+from course_utils.site import bibstyle, cssbundle, icons, postprocess, printcss
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ TEMPLATES_DIR = HERE / "templates"
 CSS_FILE = "course-site.css"
 PRINT_CSS_FILE = "course-print-colours.css"
 NAV_FIX_JS = "course-nav-fix.js"
+IMAGES_JS = "course-images.js"
 FAVICON = "course-favicon.svg"
 DESCRIPTION_LENGTH = 155
 
@@ -100,6 +105,11 @@ def _page_context(
 _KEEP_BLOCKING = {"documentation_options.js"}
 # Thebe is switched off (launch_buttons.thebe: false): its stylesheet is one more blocking request.
 _UNUSED_CSS = {"sphinx-thebe.css"}
+# MyST-NB writes a notebook's saved widget state into <head> (about 96 KB on a lab page: every
+# self-check widget carries its own script and styles) for the ipywidgets HTML manager to read.
+# The book loads no manager (nb_ipywidgets_js is empty: it would come from a CDN) and shows the
+# self-checks' static rendering instead, so the state is dead weight that delays the first paint.
+WIDGET_STATE_TYPE = "application/vnd.jupyter.widget-state+json"
 
 
 def _light_head(
@@ -110,13 +120,20 @@ def _light_head(
     doctree: nodes.document | None,
 ) -> None:
     """Defer every script file Sphinx and its extensions put in <head> (they all wait for
-    DOMContentLoaded anyway, and deferred scripts keep their order); drop unused CSS."""
+    DOMContentLoaded anyway, and deferred scripts keep their order); drop unused CSS and the
+    notebook widget state no script of the book reads."""
     css = context.get("css_files")
     if css:
         context["css_files"] = [
             c
             for c in css
             if posixpath.basename(str(getattr(c, "filename", c)).split("?")[0]) not in _UNUSED_CSS
+        ]
+    if not getattr(app.config, "nb_ipywidgets_js", None):
+        context["script_files"] = [
+            s
+            for s in context.get("script_files") or []
+            if (getattr(s, "attributes", None) or {}).get("type") != WIDGET_STATE_TYPE
         ]
     if pagename == "search":
         # The search page loads searchtools.js synchronously, and it needs doctools.js at once.
@@ -143,8 +160,10 @@ def _light_head(
 def _assets(app: Sphinx) -> None:
     app.add_css_file(CSS_FILE)
     app.add_css_file(icons.ICON_CSS)
-    app.add_css_file(PRINT_CSS_FILE, media="print")
+    # Last, after every screen stylesheet, so that those stay one run (one bundle: cssbundle).
+    app.add_css_file(PRINT_CSS_FILE, media="print", priority=900)
     app.add_js_file(NAV_FIX_JS, defer="defer")
+    app.add_js_file(IMAGES_JS, defer="defer")
 
 
 def _post_build(app: Sphinx, exception: Exception | None) -> None:
@@ -152,10 +171,12 @@ def _post_build(app: Sphinx, exception: Exception | None) -> None:
         return
     out = Path(app.outdir)
     printcss.write(out / "_static", out / "_static" / PRINT_CSS_FILE)
+    pages = []
     for page in sorted(out.rglob("*.html")):
         rel = page.relative_to(out)
         if rel.parts[0] in ("_static", "_sources", "_images", "reports"):
             continue
+        pages.append(page)
         source = page.read_text(encoding="utf-8")
 
         def size(src: str, page: Path = page) -> tuple[int, int] | None:
@@ -173,6 +194,12 @@ def _post_build(app: Sphinx, exception: Exception | None) -> None:
         if fixed != source:
             page.write_text(fixed, encoding="utf-8")
     icons.subset(out)
+    try:
+        cssbundle.bundle_pages(out, pages)
+    except cssbundle.BundleError as error:
+        logger.warning(
+            f"stylesheets not bundled: {error}", type="course_site", subtype="css_bundle"
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

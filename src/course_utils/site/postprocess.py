@@ -127,7 +127,9 @@ def fix_page(
             bad_alt(src, alt_text)
         size = image_size(src)
         dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-        img = f'<img {alt}src="{src}"{dims} decoding="async" />'
+        # Plots sit below the fold: lazy, so they never delay the text (width/height keep the
+        # layout still while they load; a printed page loads them too).
+        img = f'<img {alt}src="{src}"{dims} loading="lazy" decoding="async" />'
         # On a phone the plot is shrunk to the column; a tap opens it at full size.
         return f'<a class="course-enlarge" href="{src}" title="Open the full-size image">{img}</a>'
 
