@@ -5,10 +5,12 @@ from __future__ import annotations
 import struct
 import zlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pybtex.database import parse_string
 
+import course_utils.site as site_ext
 from course_utils.site import bibstyle, cssbundle, description, icons, postprocess, printcss
 
 pytestmark = pytest.mark.site
@@ -238,3 +240,25 @@ def test_bundle_a_media_import_and_refuse_what_cannot_be_inlined(tmp_path: Path)
             cssbundle.stylesheet_text(static / "styles" / "theme.css", static)
     with pytest.raises(cssbundle.BundleError, match=r"^_static/styles/theme.css: "):
         cssbundle.bundle_pages(html, [html / "index.html"])
+
+
+def test_static_files_reach_the_build_even_when_no_page_is_out_of_date(tmp_path: Path):
+    """Sphinx skips copying html_static_path when nothing is out of date: an edited
+    stylesheet must reach _build/html/_static anyway."""
+    static, out = tmp_path / "static", tmp_path / "html"
+    (static / "sub").mkdir(parents=True)
+    (out / "_static").mkdir(parents=True)
+    (static / "course.css").write_text("a { color: green; }")
+    (static / "sub" / "new.js").write_text("// new")
+    (static / "page.css_t").write_text("{{ template }}")
+    (static / ".hidden").write_text("x")
+    (out / "_static" / "course.css").write_text("a { color: red; }")
+    (out / "_static" / "same.css").write_text("b {}")
+    (static / "same.css").write_text("b {}")
+    app = SimpleNamespace(
+        outdir=str(out), confdir=str(tmp_path), config=SimpleNamespace(html_static_path=["static"])
+    )
+    assert site_ext.refresh_static(app) == ["course.css", "sub/new.js"]
+    assert (out / "_static" / "course.css").read_text() == "a { color: green; }"
+    assert not (out / "_static" / "page.css_t").exists()
+    assert site_ext.refresh_static(app) == []

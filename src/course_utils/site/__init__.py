@@ -21,8 +21,10 @@ the theme it
 
 from __future__ import annotations
 
+import filecmp
 import html as html_lib
 import posixpath
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -166,10 +168,39 @@ def _assets(app: Sphinx) -> None:
     app.add_js_file(IMAGES_JS, defer="defer")
 
 
+def refresh_static(app: Sphinx) -> list[str]:
+    """Copy every ``html_static_path`` file whose copy in ``_static`` is missing or differs.
+
+    Sphinx 7.4 returns before its "finish" step, which copies the static files, when no page is
+    out of date ("no targets are out of date"), so an edited stylesheet or script would not reach
+    ``_build`` until some page changed. Returns the files copied (paths in ``_static``)."""
+    target = Path(app.outdir) / "_static"
+    copied = []
+    for entry in app.config.html_static_path:
+        source = Path(app.confdir, entry)
+        if not source.is_dir():
+            continue
+        for file in sorted(source.rglob("*")):
+            rel = file.relative_to(source)
+            if (
+                not file.is_file()
+                or file.name.endswith("_t")
+                or any(part.startswith(".") for part in rel.parts)
+            ):
+                continue
+            dest = target / rel
+            if not dest.is_file() or not filecmp.cmp(file, dest, shallow=False):
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, dest)
+                copied.append(rel.as_posix())
+    return copied
+
+
 def _post_build(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
+    refresh_static(app)
     printcss.write(out / "_static", out / "_static" / PRINT_CSS_FILE)
     pages = []
     for page in sorted(out.rglob("*.html")):

@@ -17,6 +17,7 @@ declared after the theme's, so the browser fetches the subsets only.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -77,6 +78,17 @@ def subset(html_dir: Path) -> list[tuple[str, int, int]]:
     from fontTools import subset as ft_subset
     from fontTools.ttLib import TTFont
 
+    # fontTools.subset logs every table it prunes at INFO: hundreds of lines in the build output.
+    ft_logger = logging.getLogger("fontTools")
+    level = ft_logger.level
+    ft_logger.setLevel(logging.WARNING)
+    try:
+        return _subset(html_dir, ft_subset, TTFont)
+    finally:
+        ft_logger.setLevel(level)
+
+
+def _subset(html_dir: Path, ft_subset, TTFont) -> list[tuple[str, int, int]]:  # noqa: N803
     static = html_dir / "_static"
     webfonts = static / "vendor" / "fontawesome" / "webfonts"
     out_dir = static / ICON_DIR
