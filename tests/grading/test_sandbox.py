@@ -110,12 +110,48 @@ def test_identity_and_namespaces(factory) -> None:
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     assert seen["uid"] == INNER_UID and seen["cwd"] == "/sandbox/work"
-    inside, outside, count = (int(x) for x in seen["uid_map"])
-    assert (
-        inside == INNER_UID and count == 1 and outside != 0
-    )  # an unprivileged user of the machine
+    inside, _outside, count = (int(x) for x in seen["uid_map"])
+    assert inside == INNER_UID and count == 1  # one uid, nothing else mapped
     assert max(seen["pids"]) < 10  # its own PID namespace: no process of the machine is visible
     assert seen["hostname"] == "sandbox" and int(seen["caps"], 16) == 0
+
+
+def test_the_kernel_is_an_unprivileged_user_of_the_machine(factory) -> None:
+    """Seen from the machine (not from inside, where a nested user namespace maps 65534 to its
+    own parent), the sandboxed process runs as a non-root uid, whether the grader runs as root
+    (a uid of its own per sandbox) or as an ordinary user (that user's uid)."""
+    marker = f"sandbox-identity-{os.getpid()}-{time.monotonic_ns()}"
+    sandbox = factory.create(slot=0)
+    command = sandbox.kernel_command(["-c", f"import time; time.sleep(20)  # {marker}"])
+    process = subprocess.Popen(
+        command,
+        cwd=sandbox.work,
+        env=kernel_environment(),
+        preexec_fn=sandbox.preexec(Limits()),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        found = []
+        deadline = time.monotonic() + 15
+        while not found and time.monotonic() < deadline:
+            for proc in psutil.process_iter(["cmdline", "uids"]):
+                cmdline = proc.info["cmdline"] or []
+                if (
+                    "-c" in cmdline
+                    and any(marker in a for a in cmdline)
+                    and "python" in os.path.basename(cmdline[0])
+                ):
+                    found.append(proc.info["uids"])
+            time.sleep(0.1)
+        assert found, f"the sandboxed python never started (exit {process.poll()})"
+        for uids in found:
+            assert 0 not in (uids.real, uids.effective, uids.saved), uids
+            if os.geteuid() != 0:
+                assert uids.real == os.geteuid(), uids  # no other uid without privilege
+    finally:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def test_no_readable_file_holds_a_secret(factory, secrets_dir) -> None:

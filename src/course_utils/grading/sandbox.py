@@ -269,12 +269,16 @@ def _bwrap_prefix(sandbox: Sandbox) -> list[str]:
     bwrap = _bwrap()
     user = ["--unshare-user", "--uid", str(INNER_UID), "--gid", str(INNER_UID)]
     if sandbox.uid is None:  # not root: one unprivileged bwrap does everything
+        # Here the kernel's uid owns bwrap's root and /tmp (both tmpfs, in memory): read-only, or
+        # a kernel could fill the machine's memory with files there (TMPDIR is /sandbox/tmp).
+        read_only = ["--remount-ro", "/tmp", "--remount-ro", "/"]
         return [
             bwrap,
             *user,
             *namespaces,
             *common,
             *mounts,
+            *read_only,
             *env,
             *chdir,
             "--",
