@@ -28,20 +28,11 @@ import tempfile
 from pathlib import Path
 
 from course_utils.book import build_book
+from course_utils.site.chromium import CHROMIUM, CHROMIUM_ARGS
 from course_utils.site.serve import serve
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PAGES = {
     "chapter": "book/01-know-thy-technology/index.html",
     "lab": "book/01-know-thy-technology/lab.html",
@@ -83,7 +74,7 @@ def lighthouse(url: str) -> dict | None:
     binary = HERE / "node_modules" / ".bin" / "lighthouse"
     if not shutil.which("node") or not binary.exists():
         return None
-    env = dict(os.environ, CHROME_PATH=CHROMIUM)
+    env = dict(os.environ, CHROME_PATH=str(CHROMIUM))
     result = subprocess.run(
         [
             str(binary),
@@ -125,7 +116,7 @@ def report(html: Path, runs: int, use_lighthouse: bool) -> list[dict]:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
             )
             for kind, rel in PAGES.items():
                 samples = [measure(browser, base + rel) for _ in range(runs)]

@@ -9,6 +9,7 @@ import pytest
 from filelock import FileLock
 
 from course_utils.book import BookBuildError, build_book
+from course_utils.site.chromium import CHROMIUM, CHROMIUM_ARGS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,9 +57,6 @@ def notebook_env() -> dict[str, str]:
     return env
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="session")

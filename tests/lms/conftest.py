@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,17 +12,10 @@ from pathlib import Path
 import pytest
 
 from course_utils.lms.scorm import scorm_package
+from course_utils.site.serve import serve
 
 JS = Path(__file__).with_name("js")
 RUNTIME = JS / "node_modules" / "scorm-again" / "dist" / "scorm-again.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +50,7 @@ def lms_site(request, lms_book: Path, tmp_path_factory) -> Iterator[tuple[str, s
         archive.extractall(site / "pkg")
     shutil.copy(JS / "host.html", site / "host.html")
     shutil.copy(_runtime(), site / "scorm-again.js")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", version, site
+    url, server = serve(site)
+    yield url, version, site
     server.shutdown()
     server.server_close()

@@ -33,8 +33,7 @@ from course_utils.selfcheck import SelfCheckError, render_html, validate
 from course_utils.selfcheck.assets import CSS_FILE, JS_FILE, widget_esm
 from course_utils.selfcheck.sphinx_ext import STATIC_DIR
 from course_utils.selfcheck.widget import to_response
-
-from .conftest import serve
+from course_utils.site.serve import serve
 
 pytestmark = [pytest.mark.selfcheck_safety, pytest.mark.browser]
 

@@ -6,6 +6,7 @@ import functools
 import gzip
 import http.server
 import io
+import sys
 import threading
 from pathlib import Path
 
@@ -46,12 +47,24 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A browser that closes a connection early (a page navigated away) is no error to print."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+class _PlainHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
 def serve(folder: Path, *, use_gzip: bool = True) -> tuple[str, http.server.ThreadingHTTPServer]:
     """Serve ``folder`` on 127.0.0.1 (a free port) in a daemon thread; return base URL and server."""
-    handler = GzipHandler if use_gzip else http.server.SimpleHTTPRequestHandler
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
-    )
-    server.daemon_threads = True
+    handler = GzipHandler if use_gzip else _PlainHandler
+    server = QuietServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server
