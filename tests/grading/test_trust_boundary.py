@@ -150,6 +150,9 @@ def test_objects_with_code_never_cross() -> None:
         },
         {"t": "callable", "handle": "os.system"},
         {"t": "range", "start": 0, "stop": 1, "step": 0},
+        # A few bytes from the kernel, a billion items to compare in the grader.
+        {"t": "range", "start": 0, "stop": 10**18, "step": 1},
+        {"t": "series", "index": {"t": "range", "start": 0, "stop": 10**12, "step": 1}, "v": []},
     ],
 )
 def test_malformed_values_are_refused(data) -> None:
@@ -165,8 +168,9 @@ def test_deep_values_are_refused() -> None:
         decode(data)
 
 
-def test_hidden_tests_may_draw_fresh_inputs_per_run() -> None:
-    """A hidden test with random inputs: a right function always passes, a hard-coded one never."""
+def test_hidden_tests_may_draw_inputs_the_student_never_sees() -> None:
+    """A hidden test with seeded random inputs (as book/instructor-grading.md shows): a right
+    function passes, one hard-coded for the public example fails."""
     from course_utils.grading.model import exercise_from_notebook
 
     from .notebooks import tiny_source
@@ -175,12 +179,13 @@ def test_hidden_tests_may_draw_fresh_inputs_per_run() -> None:
     for cell in source.cells:
         if cell.get("id") == "q3-share-tests":
             cell.source = (
-                "assert share(1, 4) == 0.25\n### BEGIN HIDDEN TESTS\nimport random\nfor _ in range(5):\n"
-                "    a, b = random.randint(1, 1000), random.randint(1, 1000)\n"
+                "assert share(1, 4) == 0.25\n### BEGIN HIDDEN TESTS\nimport random\n"
+                "rng = random.Random(2026)\nfor _ in range(5):\n"
+                "    a, b = rng.randint(1, 1000), rng.randint(1, 1000)\n"
                 "    check_close(share(a, b), a / b)\n### END HIDDEN TESTS"
             )
     exercise = exercise_from_notebook(source, Path("tiny.ipynb"))
-    assert "random.randint" in exercise.cell("q3-share-tests").source
+    assert "rng.randint" in exercise.cell("q3-share-tests").source
     jobs = []
     for who, body in (
         ("right", "def share(part, whole):\n    return part / whole"),
@@ -244,3 +249,38 @@ def test_names_locked_cells_derive_from_answers_come_from_the_kernel() -> None:
     rows = grade_notebooks(jobs, workers=2, limits=Limits(), deny=[], progress=False)
     q1 = {r.student: r.status for r in rows if r.question == "q1-total"}
     assert q1 == {"right": "ok", "wrong": "failed"}
+
+
+def _judge(statements_source: str, values: dict, reference: dict):
+    """Judge a test cell on kernel ``values`` (already encoded) without a kernel."""
+    import asyncio
+
+    from course_utils.grading.judge.evaluate import KernelReply, judge_test_cell
+    from course_utils.grading.judge.statements import compile_test_cell
+
+    async def run(code: str, nonce: str) -> KernelReply:
+        return KernelReply("ok", [json.dumps({"nonce": nonce, "values": values})])
+
+    statements = compile_test_cell(statements_source)
+    return asyncio.run(judge_test_cell(statements, sorted(values), reference, run))
+
+
+def test_a_module_imported_in_an_answer_cell_is_the_graders_own() -> None:
+    import numpy as np
+
+    judged = _judge(
+        "assert list(np.arange(answer)) == [0, 1, 2]",
+        {"np": encode(np), "answer": 3},  # the kernel can only say "a module"
+        {"np": np},
+    )
+    assert encode(np) == {"t": "opaque", "type": "module"}
+    assert judged.passed, judged.outcomes
+
+
+def test_a_test_that_changes_a_lab_table_changes_it_for_itself_only() -> None:
+    table = pd.DataFrame({"spend": [1, 2, 3]})
+    reference = {"table": table}
+    changing = "table['spend'] = table['spend'] * 0\nassert table['spend'].sum() == 0"
+    assert _judge(changing, {"answer": 1}, reference).passed
+    assert table["spend"].sum() == 6, "the reference table was changed by one judgement"
+    assert _judge("assert table['spend'].sum() == 6", {"answer": 1}, reference).passed

@@ -159,6 +159,8 @@ def _mismatch(actual, expected, path, rel, abs_, ignore_index):
     if pd is not None and type(expected) in _index_types(pd):
         if type(actual) not in _index_types(pd):
             return f"{path}: expected an Index, got {_kind(actual)}"
+        if len(actual) != len(expected):
+            return f"{path}: expected {len(expected)} items, got {len(actual)}"
         return _mismatch(list(actual), list(expected), path, rel, abs_, ignore_index)
     if np is not None and type(expected) is np.ndarray:
         if type(actual) is not np.ndarray:

@@ -45,6 +45,7 @@ __all__ = [
 VALUES_MIME = "application/vnd.course-utils.values+json"
 MAX_DEPTH = 40  # nesting of containers in one value
 MAX_REPLY_CHARS = 64 * 2**20  # largest reply the grader reads
+MAX_RANGE = 10**6  # longest RangeIndex the grader rebuilds (anything else is sent item by item)
 _NUMERIC_KINDS = "biuf"  # numpy dtype kinds carried as JSON numbers: bool, int, uint, float
 _DTYPES = {  # dtypes a column or array may be rebuilt with
     "bool",
@@ -404,6 +405,9 @@ def _decode_pandas(data: dict, depth: int) -> Any:
         bounds = [data.get(k) for k in ("start", "stop", "step")]
         if not all(type(b) is int for b in bounds) or bounds[2] == 0:
             raise ProtocolError("bad range index")
+        # A range is a few bytes from the kernel but may be huge to compare in the grader.
+        if len(range(*bounds)) > MAX_RANGE:
+            raise ProtocolError(f"range index longer than {MAX_RANGE:,} items")
         return pd.RangeIndex(*bounds, name=_label(data.get("name"), depth))
     if tag == "multiindex":
         tuples = [decode(v, depth) for v in _list(data.get("v"))]

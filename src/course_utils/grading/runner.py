@@ -34,7 +34,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from course_utils.grading.judge.evaluate import Judgement, KernelReply
-from course_utils.grading.protocol import VALUES_MIME
+from course_utils.grading.protocol import MAX_REPLY_CHARS, VALUES_MIME
 from course_utils.grading.sandbox import INSIDE, Limits, Sandbox, kernel_environment
 
 __all__ = [
@@ -171,7 +171,10 @@ class GradingClient(NotebookClient):
                 and bool(self.expected_nonce)
                 and payload.startswith(expected)
             )
-            if matches and len(kept) < MAX_REPLIES:  # a flood of replies costs no memory
+            # A flood of replies, or one huge one, costs no memory: at most MAX_REPLIES replies
+            # and MAX_REPLY_CHARS characters in all are kept per request.
+            room = MAX_REPLY_CHARS - sum(len(p) for p in kept)
+            if matches and len(kept) < MAX_REPLIES and len(payload) <= room:
                 kept.append(payload)
             return None
         size = _size(content)

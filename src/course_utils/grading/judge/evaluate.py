@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import copy
 import secrets
+import types
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,7 @@ from course_utils.grading import checks
 from course_utils.grading.judge.statements import TestStatement
 from course_utils.grading.protocol import (
     KernelCallable,
+    Opaque,
     ProtocolError,
     call_code,
     decode,
@@ -160,12 +163,39 @@ async def judge_test_cell(
             except (ProtocolError, ValueError, TypeError, OverflowError, RecursionError):
                 judgement.problems.append(f"the answer '{name}' could not be read")
                 continue
+            if (
+                isinstance(value, Opaque)
+                and value.type_name == "module"
+                and isinstance(reference.get(name), types.ModuleType)
+            ):
+                continue  # ``import numpy as np`` in an answer cell: the grader's own module
             values[name] = (
                 StudentFunction(value, run, loop) if isinstance(value, KernelCallable) else value
             )
-    namespace = {**reference, "__builtins__": builtins, **helper_namespace(), **values}
+    namespace = {
+        **_private_copy(reference),
+        "__builtins__": builtins,
+        **helper_namespace(),
+        **values,
+    }
     await asyncio.to_thread(_run_statements, statements, namespace, judgement)
     return judgement
+
+
+def _private_copy(reference: dict[str, Any]) -> dict[str, Any]:
+    """The reference namespace with its data copied, so that a test that changes a lab table in
+    place (``inplace=True``, ``df[col] = ...``) cannot change what other judgements see (they run
+    at the same time, for other students). Modules, functions and classes are shared."""
+    out = {}
+    for name, value in reference.items():
+        if isinstance(value, (types.ModuleType, types.FunctionType, type)) or callable(value):
+            out[name] = value
+            continue
+        try:
+            out[name] = copy.deepcopy(value)
+        except Exception:  # noqa: BLE001 - a value that cannot be copied is shared as it is
+            out[name] = value
+    return out
 
 
 def _run_statements(statements: list[TestStatement], namespace: dict, judgement: Judgement) -> None:
