@@ -331,6 +331,28 @@ def test_icons_come_from_the_cut_fonts_and_none_is_missing(new_page, site_url, s
         )
 
 
+def test_icon_cut_is_small_and_the_same_on_a_rebuild(site_html, tmp_path):
+    """Cutting the icons again over a finished build (an incremental build: the stylesheet
+    bundles are there) keeps them cut, and writes the same bytes."""
+    import shutil
+
+    from fontTools.ttLib import TTFont
+
+    from course_utils.site import icons
+
+    copy = tmp_path / "html"
+    shutil.copytree(site_html, copy, ignore=shutil.ignore_patterns("_images", "_sources"))
+    fonts = sorted((copy / "_static" / icons.ICON_DIR).glob("*.woff"))
+    assert fonts and (copy / "_static" / "course-css").is_dir()
+    built = {f.name: f.read_bytes() for f in fonts}
+    icons.subset(copy)
+    again = {f.name: f.read_bytes() for f in fonts}
+    assert again == built, "the icon fonts changed on a rebuild with nothing changed"
+    for font in fonts:
+        glyphs = len(TTFont(str(font)).getBestCmap())
+        assert glyphs < 150 and font.stat().st_size < 20_000, f"{font.name}: {glyphs} icons"
+
+
 def test_icons_and_search_still_work(new_page, site_url):
     page = new_page(DESKTOP)
     page.goto(site_url + CHAPTER)

@@ -10,8 +10,7 @@ admonitions. After the build this module collects the code points the book can s
 * every other icon the CSS draws itself (``--pst-icon-…`` variables, ``content:"\\f…"`` outside
   the per-icon classes, e.g. admonition titles), escaped or written as the character itself;
 
-subsets the TrueType fonts the theme ships next to its woff2 files (fontTools, a dependency of
-matplotlib) and writes them as WOFF with one ``@font-face`` per face (``course-icons.css``),
+subsets the TrueType fonts the theme ships next to its woff2 files (fontTools) and writes them as WOFF with one ``@font-face`` per face (``course-icons.css``),
 declared after the theme's, so the browser fetches the subsets only.
 """
 
@@ -20,6 +19,8 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+
+from course_utils.site.cssbundle import BUNDLE_DIR
 
 ICON_CSS = "course-icons.css"
 ICON_DIR = "course-icons"
@@ -56,7 +57,13 @@ def css_codepoints(css: str) -> set[int]:
 def used_codepoints(html_dir: Path) -> set[int]:
     """Every icon code point the built book at ``html_dir`` can show."""
     static = html_dir / "_static"
-    sheets = {p: p.read_text(encoding="utf-8", errors="replace") for p in static.rglob("*.css")}
+    # Not the stylesheet bundles of an earlier build (cssbundle): they repeat the theme's CSS with
+    # every icon written as the character itself, which would count every icon as drawn.
+    sheets = {
+        p: p.read_text(encoding="utf-8", errors="replace")
+        for p in static.rglob("*.css")
+        if BUNDLE_DIR not in p.relative_to(static).parts
+    }
     table: dict[str, int] = {}
     points: set[int] = set()
     for text in sheets.values():
@@ -100,7 +107,7 @@ def _subset(html_dir: Path, ft_subset, TTFont) -> list[tuple[str, int, int]]:  #
         woff2 = webfonts / f"{stem}.woff2"
         if not ttf.is_file():
             continue
-        font = TTFont(str(ttf))
+        font = TTFont(str(ttf), recalcTimestamp=False)  # the same bytes on every build
         options = ft_subset.Options()
         options.flavor = "woff"
         options.layout_features = ["*"]
