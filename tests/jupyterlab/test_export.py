@@ -74,6 +74,18 @@ def test_plain_markdown_turns_myst_into_text():
     assert text == "A data cards and lab.\n**Two kinds**\n\nBody KPI.\n"
 
 
+def test_plain_markdown_keeps_code_and_never_shows_a_question_body():
+    text = plain_markdown(
+        "````{note} Code inside\n```python\nx = {term}`KPI`\n```\nafter\n````\n"
+        ":::{selfcheck}\nid: q\nanswer: the secret\n```\nnested\n```\n:::\n"
+        "```{selfcheck}\nfeedback: also secret\n```\nend {term}`KPI`"
+    )
+    assert "```python\nx = {term}`KPI`\n```\nafter" in text  # code as written, the box goes on
+    assert "secret" not in text and "nested" not in text and "id: q" not in text
+    assert text.count("self-check question is here") == 2
+    assert text.endswith("end KPI") and "````" not in text and ":::" not in text
+
+
 def test_export_has_no_external_reference_and_keeps_the_questions(lab_copy):
     html = export_lab(lab_copy, lab_copy.with_name("out.html")).read_text()
     assert not EXTERNAL.findall(html), EXTERNAL.findall(html)[:3]

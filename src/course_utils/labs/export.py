@@ -62,22 +62,59 @@ def _role_text(match: re.Match[str]) -> str:
     return text.split("/")[-1] if "/" in text and " " not in text else text
 
 
+CODE_FENCE = re.compile(r"^(`{3,}|~{3,})(?![`~])([^`]*)$")
+HIDDEN_DIRECTIVES = {"selfcheck"}  # its body holds the answers: never shown as text
+HIDDEN_NOTE = "*(A self-check question is here in the online book.)*"
+
+
+def _closes(line: str, opener: str) -> bool:
+    """``line`` closes a fence opened with ``opener`` (same character, at least as long)."""
+    return bool(re.fullmatch(rf"{re.escape(opener[0])}{{{len(opener)},}}", line))
+
+
 def plain_markdown(source: str) -> str:
-    """MyST roles to their text; directive fences to a bold title and their body."""
-    lines, out, fences = source.split("\n"), [], []
-    for line in lines:
-        fence = FENCE.match(line.strip())
-        if fence:
-            fences.append(fence.group(1))
-            title = fence.group(3).strip() or fence.group(2).capitalize()
+    """MyST roles to their text; directive fences to a bold title and their body.
+
+    Code blocks (inside a directive too) are copied as they are. A ``{selfcheck}`` directive
+    becomes one line saying a question is there: its body holds the answers."""
+    out: list[str] = []
+    fences: list[tuple[str, str]] = []  # (opening fence, "code" | "directive" | "hidden")
+    for line in source.split("\n"):
+        stripped = line.strip()
+        inside = fences[-1] if fences else None
+        hidden = any(kind == "hidden" for _, kind in fences)
+        if inside and inside[1] == "code":
+            if _closes(stripped, inside[0]):
+                fences.pop()
+            if not hidden:
+                out.append(line)
+            continue
+        if inside and _closes(stripped, inside[0]):
+            fences.pop()
+            if inside[1] == "directive":
+                out.append("")
+            continue
+        directive, code = FENCE.match(stripped), CODE_FENCE.match(stripped)
+        if directive:
+            name = directive.group(2)
+            if name in HIDDEN_DIRECTIVES or hidden:
+                fences.append((directive.group(1), "hidden"))
+                if not hidden:
+                    out.append(HIDDEN_NOTE)
+                continue
+            fences.append((directive.group(1), "directive"))
+            title = directive.group(3).strip() or name.capitalize()
             out.append(f"**{ROLE.sub(_role_text, title)}**")
             out.append("")
             continue
-        if fences and line.strip() == fences[-1]:
-            fences.pop()
-            out.append("")
+        if code:
+            fences.append((code.group(1), "code"))
+            if not hidden:
+                out.append(line)
             continue
-        if fences and re.match(r"^:[a-z][a-z0-9_-]*:", line.strip()):
+        if hidden:
+            continue
+        if fences and re.match(r"^:[a-z][a-z0-9_-]*:", stripped):
             continue  # a directive option such as :class: important
         out.append(ROLE.sub(_role_text, line))
     return "\n".join(out)
