@@ -89,3 +89,21 @@ def test_the_extension_registers_its_hook():
 
     ext._load_jupyter_server_extension(App())
     assert App.contents_manager.hooks == [ext.pre_save_hook]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"cells": "not a list"},
+        {"cells": [None, 3, {"outputs": "x"}, {"outputs": [None, {"data": [1]}]}]},
+        {"cells": [{"outputs": [{"data": {VIEW: {}, "text/html": [1, None]}}]}]},
+        {"cells": [], "metadata": {"widgets": {STATE: "not a dict"}}},
+        {"cells": [], "metadata": {"widgets": {STATE: {"state": [1, 2]}}}},
+        {"cells": [], "metadata": "not a dict"},
+    ],
+)
+def test_hook_saves_malformed_notebooks_without_raising(content):
+    """A notebook a learner broke by hand is saved as it is: the hook changes nothing, raises nothing."""
+    before = copy.deepcopy(content)
+    ext.pre_save_hook({"type": "notebook", "content": content})
+    assert content == before

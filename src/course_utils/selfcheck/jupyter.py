@@ -27,7 +27,10 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 def _is_selfcheck_output(data: dict[str, Any]) -> bool:
     html = data.get("text/html")
-    html = "".join(html) if isinstance(html, list) else html
+    if isinstance(html, list):
+        if not all(isinstance(part, str) for part in html):
+            return False
+        html = "".join(html)
     return isinstance(html, str) and MARKER in html
 
 
@@ -49,15 +52,19 @@ def strip_selfcheck_views(nb: dict[str, Any]) -> int:
     Returns how many views and model states were dropped.
     """
     dropped = 0
-    for cell in nb.get("cells") or []:
-        for output in cell.get("outputs") or []:
-            data = output.get("data")
+    cells = nb.get("cells")
+    for cell in cells if isinstance(cells, list) else []:
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        for output in outputs if isinstance(outputs, list) else []:
+            data = output.get("data") if isinstance(output, dict) else None
             if isinstance(data, dict) and WIDGET_VIEW in data and _is_selfcheck_output(data):
                 del data[WIDGET_VIEW]
                 data["text/html"] = with_rerun_note(data["text/html"])
                 dropped += 1
-    widgets = (nb.get("metadata") or {}).get("widgets")
-    state = widgets.get(WIDGET_STATE, {}).get("state") if isinstance(widgets, dict) else None
+    metadata = nb.get("metadata")
+    widgets = metadata.get("widgets") if isinstance(metadata, dict) else None
+    saved = widgets.get(WIDGET_STATE) if isinstance(widgets, dict) else None
+    state = saved.get("state") if isinstance(saved, dict) else None
     if isinstance(state, dict):
         for model_id in [m for m, s in state.items() if _is_selfcheck_model(s)]:
             del state[model_id]
