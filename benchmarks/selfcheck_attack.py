@@ -39,13 +39,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from course_utils.lms.collect import page_questions
 from course_utils.selfcheck import rules
 from course_utils.selfcheck.render import MARKER, render_html
 from course_utils.selfcheck.rules import normalise_text, open_box, tag_of
-from course_utils.selfcheck.spec import load_bank, question_from_yaml
+from course_utils.selfcheck.spec import load_bank
 
 REPO = Path(__file__).resolve().parents[1]
-FENCE = re.compile(r"^```\{selfcheck\}\n(.*?)^```", re.S | re.M)
 KEY = re.compile(r'<script type="application/json" class="sc-data">(.*?)</script>', re.S)
 derive = rules.derive.__wrapped__  # the shipped derivation, without its build-time cache
 
@@ -68,13 +68,7 @@ def collect() -> list[tuple[str, dict[str, Any], str]]:
         if "_build" not in p.parts
     }
     for page, text in pages.items():
-        for body in FENCE.findall(text):
-            options = dict(re.findall(r"^:(\w+):\s*(.+)$", body, re.M))
-            spec = (
-                load_bank(page.parent / options["bank"])[options["id"]]
-                if "bank" in options
-                else question_from_yaml(body)
-            )
+        for spec, _where, _bank in page_questions(page):  # every fence form, banks resolved
             found.append((f"{page.relative_to(REPO)}#{spec['id']}", _key(render_html(spec)), text))
     shown = {w.split("#")[1] for w, _, _ in found}
     for bank in sorted((REPO / "book").rglob("*.yml")):

@@ -22,15 +22,15 @@ from typing import Any
 
 import pytest
 
+from course_utils.lms.collect import page_questions
 from course_utils.selfcheck import render_html, rules
 from course_utils.selfcheck.render import MARKER
 from course_utils.selfcheck.rules import normalise_text
-from course_utils.selfcheck.spec import load_bank, question_from_yaml
+from course_utils.selfcheck.spec import load_bank
 
 pytestmark = pytest.mark.selfcheck_safety
 
 REPO = Path(__file__).resolve().parents[2]
-FENCE = re.compile(r"^```\{selfcheck\}\n(.*?)^```", re.S | re.M)
 OPAQUE = {"b", "q", "r", "salt", "v"}
 """Fields of the key that are ciphertext or hashes."""
 STRUCTURAL = {"f", "id", "type", "max_tries", "it", "rit", "n", "step", "co", "percent"}
@@ -105,9 +105,10 @@ def _sources() -> list[tuple[str, str]]:
         for qid, spec in load_bank(bank).items():
             out.append((f"{bank.relative_to(REPO)}#{qid}", render_html(spec)))
     for page in sorted((REPO / "book").rglob("*.md")):
-        for body in FENCE.findall(page.read_text(encoding="utf-8")):
-            if not body.lstrip().startswith(":"):
-                spec = question_from_yaml(body)
+        # Every fence form MyST accepts (```, ````, :::), parsed as the LMS export parses it;
+        # questions from a bank are rendered above.
+        for spec, _where, bank in page_questions(page):
+            if bank is None:
                 out.append((f"{page.relative_to(REPO)}#{spec['id']}", render_html(spec)))
     for notebook in sorted((REPO / "book").rglob("*.ipynb")):
         if "_build" in notebook.parts or ".ipynb_checkpoints" in notebook.parts:
