@@ -38,21 +38,12 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.grading.markers import solution_code
+from course_utils.grading.markers import notebook_solutions
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EXERCISE = REPO / "exercises" / "ch01_know_thy_technology.ipynb"
 NBGRADER_SPEC = "nbgrader>=0.9,<0.10"
 KERNEL_DEPS = ["pandas>=2.1,<4", "numpy>=1.26,<3", "matplotlib>=3.8,<4", "pyyaml>=6,<7"]
-
-
-def solutions(source: nbformat.NotebookNode) -> dict[str, str]:
-    """The solution of every answer cell (markers removed), by cell id."""
-    found = {}
-    for cell in source.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            found[cell.id] = solution_code(cell.source)
-    return found
 
 
 def answers_of(student: int, answer_ids: list[str], solved: dict[str, str]) -> dict[str, str]:
@@ -80,7 +71,7 @@ def prepare(exercise: Path, n: int, work: Path) -> tuple[Path, Path, dict[str, d
     assign([exercise], work / "dist")
     student_nb = nbformat.read(work / "dist" / "student" / f"{exercise.stem}.ipynb", as_version=4)
     source = nbformat.read(exercise, as_version=4)
-    solved = solutions(source)
+    solved = notebook_solutions(source)
     ids = list(solved)
     subs = work / "submissions"
     by_student = {}

@@ -17,7 +17,7 @@ from grading.adversarial import build
 from grading.notebooks import ANSWERS, solved, tiny_source, with_answer
 
 from course_utils.grading.assign import assign
-from course_utils.grading.markers import solution_code
+from course_utils.grading.markers import notebook_solutions
 
 REPO = Path(__file__).resolve().parents[2]
 CH01 = REPO / "exercises" / "ch01_know_thy_technology.ipynb"
@@ -47,14 +47,6 @@ LIMIT_FLAGS = [
     "10000",
 ]
 SLOW_SECONDS = 4  # the submission a test kills its worker under sleeps this long (< cell timeout)
-
-
-def _solutions(source: nbformat.NotebookNode) -> dict[str, str]:
-    found = {}
-    for cell in source.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            found[cell.id] = solution_code(cell.source)
-    return found
 
 
 def _fill(nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
@@ -94,7 +86,7 @@ def hostile_class(course: Path, tiny_student) -> Path:
     shutil.copy(everything / "README.txt", subs / "README.txt")
     shutil.rmtree(everything)
     student = nbformat.read(course / "dist" / "student" / f"{CH01.stem}.ipynb", as_version=4)
-    solutions = _solutions(nbformat.read(CH01, as_version=4))
+    solutions = notebook_solutions(nbformat.read(CH01, as_version=4))
     wrong = dict(solutions)
     wrong[next(iter(wrong))] = "wrong_answer = None"
     for name, answers in (("ada", solutions), ("ben", {}), ("cy", wrong)):

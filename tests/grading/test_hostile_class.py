@@ -18,7 +18,7 @@ import pytest
 
 from course_utils.grading.assign import assign
 from course_utils.grading.model import load_exercise
-from course_utils.grading.sandbox import sandbox_problem
+from course_utils.grading.sandbox import kernel_uids, sandbox_problem
 
 from .hostile import EXERCISES, MARKER, build_class
 
@@ -148,7 +148,7 @@ def test_bundles_and_sources_are_unchanged(graded: Graded) -> None:
 def test_no_kernel_process_outlives_the_grader(graded: Graded) -> None:
     """No process of the attacks' (their daemon's mark), none of the users the two graders gave
     their kernels (the sandbox's user ids depend on the grader's pid: other tests may be grading)."""
-    users = {uid for pid in graded.graders for uid in _kernel_uids(pid)}
+    users = {uid for pid in graded.graders for uid in kernel_uids(pid)}
     left = [
         (p.pid, p.info["status"], p.info["cmdline"])
         for p in psutil.process_iter(["cmdline", "uids", "status"])
@@ -159,13 +159,6 @@ def test_no_kernel_process_outlives_the_grader(graded: Graded) -> None:
         and p.info["status"] != psutil.STATUS_ZOMBIE  # ended, not yet reaped by the system
     ]
     assert left == []
-
-
-def _kernel_uids(grader_pid: int) -> range:
-    from course_utils.grading.sandbox import _UID_BASE
-
-    base = _UID_BASE + (grader_pid % 5000) * 64
-    return range(base, base + 64)
 
 
 def test_no_hidden_test_text_in_any_output(graded: Graded) -> None:

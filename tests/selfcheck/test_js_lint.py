@@ -39,7 +39,8 @@ ALLOWED_CALLS = {
         "parseFromString",
         'String(model.get("html"))',
     ): "the widget parses the static rendering made by render.py (every text escaped), the same "
-    "markup the book page holds, in an inert document",
+    "markup the book page holds; the parsed node is then moved into the page, so this is safe "
+    "because the kernel's widget sets the html trait from render.py only, never from text",
 }
 """Non-constant HTML arguments that are allowed, each with its reason (exact expression)."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "HIDDEN",
@@ -98,6 +99,16 @@ def solution_code(source: str) -> str:
     own lines removed, everything else kept."""
     drop = {line for b in find_blocks(source) if b.kind == SOLUTION for line in (b.begin, b.end)}
     return "\n".join(line for number, line in enumerate(source.splitlines()) if number not in drop)
+
+
+def notebook_solutions(notebook: Any) -> dict[str, str]:
+    """The solution of every answer cell (nbgrader ``solution: true``) of ``notebook``, by cell
+    id, as :func:`solution_code` gives it."""
+    return {
+        cell.id: solution_code(cell.source)
+        for cell in notebook.cells
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
 
 
 def replace_solutions(source: str, placeholder: list[str]) -> str:

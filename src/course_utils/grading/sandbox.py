@@ -121,6 +121,14 @@ class Sandbox:
             path.unlink(missing_ok=True)
 
 
+def kernel_uids(grader_pid: int) -> range:
+    """The machine user ids a grader running as root gives its kernels: 64 per grader process,
+    from its pid, so two graders alive at once never share one (a shared uid would share
+    RLIMIT_NPROC: one kernel's fork bomb could starve another's)."""
+    start = _UID_BASE + grader_pid * 64
+    return range(start, start + 64)
+
+
 class SandboxFactory:
     """Creates sandboxes under one private base folder; clean up with :meth:`close`.
 
@@ -145,7 +153,7 @@ class SandboxFactory:
         self.base = Path(tempfile.mkdtemp(prefix="course-grade-")).resolve()
         os.chmod(self.base, 0o711 if self.as_root else 0o700)
         self._count = 0
-        self._uid_base = _UID_BASE + (os.getpid() % 5000) * 64
+        self._uid_base = kernel_uids(os.getpid()).start
 
     def create(self, slot: int) -> Sandbox:
         """A fresh sandbox for a kernel running in parallel slot ``slot``."""

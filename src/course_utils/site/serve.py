@@ -29,6 +29,8 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):  # type: ignore[override]
         path = Path(self.translate_path(self.path))
         if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to "folder/", so relative links work
             path = path / "index.html"
         wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (wants_gzip and path.is_file() and path.suffix.lower() in COMPRESSIBLE):

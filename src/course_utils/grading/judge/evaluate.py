@@ -62,7 +62,8 @@ class Judgement:
 
     @property
     def passed(self) -> bool:
-        """Every statement passed, at least one of them a test, and the kernel answered."""
+        """Every statement passed and the kernel answered (that a cell holds a test at all is
+        checked when the exercise is compiled, :mod:`course_utils.grading.scoring`)."""
         return (
             self.kernel == "ok"
             and bool(self.outcomes)
