@@ -22,6 +22,8 @@ from course_utils.grading.protocol import KernelCallable, Opaque, ProtocolError,
 from course_utils.grading.sandbox import Limits
 from course_utils.grading.submissions import Submission
 
+from .notebooks import with_answer
+
 pytestmark = pytest.mark.trust
 
 REPO = Path(__file__).resolve().parents[2]
@@ -168,6 +170,24 @@ def test_deep_values_are_refused() -> None:
         decode(data)
 
 
+def _grade_variants(source, exercise, question: str, bodies: dict[str, str]) -> list:
+    """Grade one submission per ``bodies`` item (student name -> answer of ``question``)."""
+    jobs = [
+        GradingJob(
+            Submission(
+                Path(f"{who}.ipynb"),
+                f"{who}.ipynb",
+                who,
+                exercise.name,
+                notebook=with_answer(source, question, body),
+            ),
+            exercise,
+        )
+        for who, body in bodies.items()
+    ]
+    return grade_notebooks(jobs, workers=2, limits=Limits(), deny=[], progress=False)
+
+
 def test_hidden_tests_may_draw_inputs_the_student_never_sees() -> None:
     """A hidden test with seeded random inputs (as book/instructor-grading.md shows): a right
     function passes, one hard-coded for the public example fails."""
@@ -186,26 +206,15 @@ def test_hidden_tests_may_draw_inputs_the_student_never_sees() -> None:
             )
     exercise = exercise_from_notebook(source, Path("tiny.ipynb"))
     assert "rng.randint" in exercise.cell("q3-share-tests").source
-    jobs = []
-    for who, body in (
-        ("right", "def share(part, whole):\n    return part / whole"),
-        ("hard_coded", "def share(part, whole):\n    return 0.25"),
-    ):
-        notebook = json.loads(json.dumps(source))
-        for cell in notebook["cells"]:
-            if cell.get("id") == "q3-share-answer":
-                cell["source"] = body
-        import nbformat
-
-        sub = Submission(
-            Path(f"{who}.ipynb"),
-            f"{who}.ipynb",
-            who,
-            exercise.name,
-            notebook=nbformat.from_dict(notebook),
-        )
-        jobs.append(GradingJob(sub, exercise))
-    rows = grade_notebooks(jobs, workers=2, limits=Limits(), deny=[], progress=False)
+    rows = _grade_variants(
+        source,
+        exercise,
+        "q3-share",
+        {
+            "right": "def share(part, whole):\n    return part / whole",
+            "hard_coded": "def share(part, whole):\n    return 0.25",
+        },
+    )
     share = {r.student: r for r in rows if r.question == "q3-share"}
     assert share["right"].status == "ok" and share["hard_coded"].status == "failed"
     assert "hidden tests: 1 of 1 failed" in share["hard_coded"].message
@@ -232,21 +241,9 @@ def test_names_locked_cells_derive_from_answers_come_from_the_kernel() -> None:
     compiled = compile_exercise(exercise)
     assert "doubled" in compiled.fetch["q1-total"]
     assert "doubled" not in compiled.reference.before_test["q1-total"]
-    jobs = []
-    for who, body in (("right", "total = 42"), ("wrong", "total = 41")):
-        notebook = json.loads(json.dumps(source))
-        for cell in notebook["cells"]:
-            if cell.get("id") == "q1-total-answer":
-                cell["source"] = body
-        sub = Submission(
-            Path(f"{who}.ipynb"),
-            f"{who}.ipynb",
-            who,
-            exercise.name,
-            notebook=nbformat.from_dict(notebook),
-        )
-        jobs.append(GradingJob(sub, exercise))
-    rows = grade_notebooks(jobs, workers=2, limits=Limits(), deny=[], progress=False)
+    rows = _grade_variants(
+        source, exercise, "q1-total", {"right": "total = 42", "wrong": "total = 41"}
+    )
     q1 = {r.student: r.status for r in rows if r.question == "q1-total"}
     assert q1 == {"right": "ok", "wrong": "failed"}
 
