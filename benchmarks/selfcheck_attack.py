@@ -271,33 +271,23 @@ def attack_reveal(key: dict[str, Any]) -> Attacker:
 def browser_derivation_ms(iterations: int) -> float:
     """One PBKDF2 derivation with WebCrypto in headless chromium (median of 9), on a page served
     from 127.0.0.1 (WebCrypto needs a secure context)."""
-    import functools
-    import http.server
     import tempfile
-    import threading
 
     from playwright.sync_api import sync_playwright
 
-    folder = tempfile.mkdtemp()
-    Path(folder, "index.html").write_text("<!doctype html><title>t</title>", encoding="utf-8")
+    from course_utils.site.chromium import CHROMIUM, CHROMIUM_ARGS
+    from course_utils.site.serve import serve
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=folder)
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    folder = tempfile.TemporaryDirectory(prefix="selfcheck-attack-")
+    Path(folder.name, "index.html").write_text("<!doctype html><title>t</title>", encoding="utf-8")
+    base, server = serve(Path(folder.name))
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu"],
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
             )
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            page.goto(base + "index.html")
             times = page.evaluate(
                 """async it => {
               const s = crypto.subtle, te = new TextEncoder(), out = [];
@@ -314,6 +304,7 @@ def browser_derivation_ms(iterations: int) -> float:
             browser.close()
     finally:
         server.shutdown()
+        folder.cleanup()
     return statistics.median(times)
 
 

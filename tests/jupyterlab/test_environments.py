@@ -209,7 +209,9 @@ def test_colab_install_cell_installs_and_imports_course_utils(tmp_path):
     fake_colab = (
         "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n"
     )
+    # Anywhere else the cell does nothing: run first, in the venv without the package, it
+    # leaves the package uninstalled.
+    absent = "import importlib.util\nprint('NOOP', importlib.util.find_spec('course_utils'))"
+    assert run_in_kernel(python, cell + "\n" + absent, timeout=60).strip() == "NOOP None"
     out = run_in_kernel(python, fake_colab + cell + "\n" + IMPORT_CHECK)
     assert "IMPORTED" in out and str(tmp_path / "colab-env") in out and "True" in out
-    # Anywhere else the cell does nothing.
-    assert run_in_kernel(python, cell + "\nprint('NOOP')", timeout=60).strip() == "NOOP"
